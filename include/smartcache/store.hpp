@@ -1,0 +1,61 @@
+// smartcache - what SmartCache asks of a backing store, and the entry it stores.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace smartcache {
+
+/// Wall-clock time point used for everything stored: entries are shared
+/// between processes (RedisStore), so their horizons are absolute wall time.
+using WallTime = std::chrono::system_clock::time_point;
+
+/// One cached value with the metadata SmartCache decides on.
+/// Invariant kept by SmartCache: stored_at <= fresh_until <= stale_until.
+template <class V>
+struct Entry {
+  V value{};
+  WallTime stored_at{};
+  WallTime fresh_until{};  ///< served as fresh before this instant
+  WallTime stale_until{};  ///< served stale (and refreshed) before this instant; gone after
+  std::vector<std::string> tags;
+};
+
+/// Thrown by a store that cannot do its job (Redis down, timeout, corrupt
+/// value). SmartCache counts it in `cache_errors` and serves the request by
+/// computing; it never reaches the caller of get_or_compute.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The Store concept (C++17, checked by use, documented here):
+//
+//   using value_type = V;
+//   std::optional<Entry<V>> get(std::string_view key, WallTime now);
+//       the entry, or nullopt when absent or when now >= stale_until
+//       (a store may purge it then);
+//   std::size_t put(std::string_view key, Entry<V> entry, WallTime now);
+//       insert or replace; returns how many OTHER entries were evicted to
+//       make room (0 for stores that do not evict);
+//   bool erase(std::string_view key);
+//   std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of);
+//       erases every entry that carries the tag `scope` (ignored when empty)
+//       AND at least one tag of `any_of` (ignored when empty; both empty = nothing);
+//       returns the number of entries erased;
+//   std::size_t clear();
+//       erases every entry of this store (and only of this store); returns the count;
+//   std::size_t size();
+//
+// Optional, detected by SmartCache at compile time (distributed refresh lock):
+//   std::optional<std::string> try_lock_refresh(std::string_view key, std::chrono::milliseconds ttl);
+//   void unlock_refresh(std::string_view key, const std::string& token);
+//
+// Every member may throw (StoreError or anything else) on failure, and must be
+// safe to call from several threads at once.
+
+}  // namespace smartcache
