@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# A REAL Prometheus scraping the example metrics_server, end to end.
+#
+#   prometheus_scrape.sh METRICS_SERVER HTTP_GET [PROMETHEUS] [PROMTOOL] [ALERTS_YML]
+#
+# Starts metrics_server and prometheus on free loopback ports (scrape and rule
+# evaluation every second, temporary config and TSDB), then checks, each
+# bounded in time:
+#   - /healthz answers, /metrics has the exact exposition content type, its body
+#     passes `promtool check metrics` with no output, /stats is JSON with counters;
+#   - Prometheus sees the target up (up == 1) and smartcache_requests_total > 0,
+#     and the histogram and labelled families arrived;
+#   - the alert rules of ALERTS_YML load and evaluate with health "ok" on real data;
+#   - metrics_server exits 0 on SIGTERM within a few seconds.
+# Both processes are stopped by pid on exit and the temp dir removed.
+# A missing prometheus/promtool skips the test (exit 77) unless $CI is set.
+set -uo pipefail
+
+SKIP=77
+server=${1:?usage: prometheus_scrape.sh METRICS_SERVER HTTP_GET [PROMETHEUS] [PROMTOOL] [ALERTS_YML]}
+http_get=${2:?http_get helper missing}
+prometheus=${3:-}
+promtool=${4:-}
+alerts=${5:-}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tool() {  # tool NAME GIVEN_PATH -> absolute path, or skip/fail when missing
+  local name=$1 given=$2
+  if [[ -n "$given" && "$given" != *NOTFOUND && -x "$given" ]]; then echo "$given"; return; fi
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return; fi
+  if [[ -n "${CI:-}" ]]; then echo "FAIL: $name not found and CI is set" >&2; exit 1; fi
+  echo "SKIP: $name not found" >&2; exit $SKIP
+}
+prometheus=$(tool prometheus "$prometheus") || exit $?
+promtool=$(tool promtool "$promtool") || exit $?
+[[ -x "$server" ]] || fail "metrics_server not executable: $server"
+[[ -x "$http_get" ]] || fail "http_get not executable: $http_get"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smartcache-scrape.XXXXXX") || fail "mktemp"
+server_pid=""
+prom_pid=""
+cleanup() {
+  for pid in $server_pid $prom_pid; do kill "$pid" 2>/dev/null; done
+  for pid in $server_pid $prom_pid; do wait "$pid" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+get() { "$http_get" 127.0.0.1 "$@"; }
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.5 s.
+wait_for() {
+  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+  echo "ok: $what"
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# ---- metrics_server (a port can be taken between picking and binding: retry)
+for attempt in 1 2 3; do
+  mport=$("$http_get" --free-port) || fail "no free port"
+  "$server" --host 127.0.0.1 --port "$mport" >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  if wait_for 15 "metrics_server /healthz on port $mport" get "$mport" /healthz >/dev/null; then break; fi
+  alive "$server_pid" || { wait "$server_pid"; server_pid=""; continue; }
+  cat "$tmp/server.log" >&2; fail "metrics_server did not answer /healthz"
+done
+[[ -n "$server_pid" ]] || { cat "$tmp/server.log" >&2; fail "metrics_server did not start"; }
+
+ctype=$("$http_get" --content-type 127.0.0.1 "$mport" /metrics) || fail "GET /metrics"
+[[ "$ctype" == "text/plain; version=0.0.4; charset=utf-8" ]] || fail "/metrics content type is '$ctype'"
+echo "ok: /metrics content type"
+
+get "$mport" /metrics >"$tmp/metrics.txt" || fail "GET /metrics"
+check=$("$promtool" check metrics <"$tmp/metrics.txt" 2>&1); rc=$?
+[[ $rc -eq 0 && -z "$check" ]] || { echo "$check" >&2; fail "promtool check metrics complained (rc $rc)"; }
+echo "ok: promtool check metrics prints nothing"
+
+stats=$(get "$mport" /stats) || fail "GET /stats"
+[[ "$stats" == \{*\"total_requests\":*\} ]] || fail "/stats is not the Stats JSON: ${stats:0:200}"
+echo "ok: /stats JSON"
+
+# ---- prometheus
+rules=""
+if [[ -n "$alerts" ]]; then
+  [[ -f "$alerts" ]] || fail "alerts file missing: $alerts"
+  rules="rule_files: [\"$alerts\"]"
+fi
+for attempt in 1 2 3; do
+  pport=$("$http_get" --free-port) || fail "no free port"
+  cat >"$tmp/prometheus.yml" <<CONF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+$rules
+scrape_configs:
+  - job_name: smartcache
+    static_configs:
+      - targets: ["127.0.0.1:$mport"]
+CONF
+  "$prometheus" --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+    --web.listen-address="127.0.0.1:$pport" >"$tmp/prometheus.log" 2>&1 &
+  prom_pid=$!
+  if wait_for 30 "prometheus ready on port $pport" get "$pport" /-/ready >/dev/null 2>&1; then break; fi
+  alive "$prom_pid" || { wait "$prom_pid"; prom_pid=""; continue; }
+  tail -20 "$tmp/prometheus.log" >&2; fail "prometheus not ready"
+done
+[[ -n "$prom_pid" ]] || { tail -20 "$tmp/prometheus.log" >&2; fail "prometheus did not start"; }
+
+# query_value EXPR: the single value of an instant query, or nothing.
+query_value() {
+  get "$pport" /api/v1/query "query=$1" 2>/dev/null |
+    sed -n 's/.*"value":\[[^,]*,"\([^"]*\)"\].*/\1/p'
+}
+# query_gt EXPR THRESHOLD: true when the query's value exceeds THRESHOLD.
+query_gt() {
+  local v; v=$(query_value "$1")
+  [[ -n "$v" ]] && awk -v v="$v" -v t="$2" 'BEGIN { exit !(v + 0 > t + 0) }'
+}
+
+wait_for 60 "up == 1" query_gt 'up{job="smartcache"}' 0.5 ||
+  { tail -20 "$tmp/prometheus.log" >&2; fail "target never up"; }
+wait_for 60 "smartcache_requests_total > 0" query_gt 'sum(smartcache_requests_total{job="smartcache"})' 0 ||
+  fail "smartcache_requests_total never > 0"
+wait_for 30 "latency histogram scraped" query_gt 'count(smartcache_request_duration_seconds_bucket{job="smartcache"})' 1 ||
+  fail "no histogram buckets in Prometheus"
+wait_for 30 "zone partition scraped" query_gt 'count(smartcache_zone_requests_total{job="smartcache"})' 4 ||
+  fail "fewer than 5 zone series in Prometheus"
+
+if [[ -n "$alerts" ]]; then
+  nrules=$(grep -c -- '- alert:' "$alerts")
+  rules_ok() {
+    local n; n=$(get "$pport" /api/v1/rules 2>/dev/null | grep -o '"health":"ok"' | wc -l)
+    [[ "$n" -eq "$nrules" ]]
+  }
+  wait_for 30 "all $nrules alert rules evaluate with health ok" rules_ok || {
+    get "$pport" /api/v1/rules >&2; fail "alert rules not healthy"
+  }
+fi
+
+# ---- clean shutdown of metrics_server on SIGTERM
+kill -TERM "$server_pid"
+stopped() { ! alive "$server_pid"; }
+wait_for 10 "metrics_server stopped on SIGTERM" stopped || fail "metrics_server ignored SIGTERM"
+wait "$server_pid"; rc=$?
+server_pid=""
+[[ $rc -eq 0 ]] || { cat "$tmp/server.log" >&2; fail "metrics_server exited $rc after SIGTERM"; }
+echo "ok: metrics_server exit status 0"
+echo "PASS"
