@@ -1,0 +1,116 @@
+// Latency figures: bad input, min/max/avg, quantiles, no inf or NaN.
+#include <smartcache/metrics.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "support/catch.hpp"
+#include "support/log_capture.hpp"
+
+using smartcache::CacheMetrics;
+
+namespace {
+bool all_finite(const smartcache::Stats& s) {
+  bool ok = true;
+  s.for_each([&](std::string_view, double v) { ok = ok && std::isfinite(v); });
+  return ok;
+}
+}  // namespace
+
+TEST_CASE("with no samples every latency figure is 0, never inf or NaN", "[metrics][latency]") {
+  CacheMetrics m;
+  m.increment(smartcache::Counter::total_requests, 3);
+  const auto s = m.get_stats();
+  CHECK(s.min_latency_ms == 0);
+  CHECK(s.max_latency_ms == 0);
+  CHECK(s.avg_latency_ms == 0);
+  CHECK(s.p50_latency_ms == 0);
+  CHECK(s.p999_latency_ms == 0);
+  CHECK(s.hit_rate_pct == 0);
+  CHECK(s.vix_panic_rate_pct == 0);
+  CHECK(all_finite(s));
+}
+
+TEST_CASE("bad latencies are counted, not observed, and never throw", "[metrics][latency]") {
+  smartcache_test::LogCapture logs;
+  CacheMetrics m;
+  const double bad = GENERATE(-1.0, -0.0001, std::numeric_limits<double>::quiet_NaN(),
+                              std::numeric_limits<double>::infinity(),
+                              -std::numeric_limits<double>::infinity());
+  m.record_latency(5.0);
+  m.record_latency(bad);
+  const auto s = m.get_stats();
+  CHECK(s.total_requests == 2);
+  CHECK(s.latency_rejected == 1);
+  CHECK(s.latency_samples == 1);
+  CHECK(s.max_latency_ms == 5.0);
+  CHECK(s.min_latency_ms == 5.0);
+  CHECK(all_finite(s));
+}
+
+TEST_CASE("rejected latencies are logged once in a while, not per call", "[metrics][latency]") {
+  smartcache_test::LogCapture logs;
+  CacheMetrics m;
+  for (int i = 0; i < 10000; ++i) m.record_latency(-1.0);
+  CHECK(m.get_stats().latency_rejected == 10000);
+  CHECK(logs.count(smartcache::LogLevel::warning) >= 1);
+  CHECK(logs.count(smartcache::LogLevel::warning) <= 3);  // one per second at most
+}
+
+TEST_CASE("zero latency is a valid observation", "[metrics][latency]") {
+  CacheMetrics m;
+  m.record_latency(0.0);
+  const auto s = m.get_stats();
+  CHECK(s.latency_samples == 1);
+  CHECK(s.latency_rejected == 0);
+  CHECK(s.min_latency_ms == 0);
+}
+
+TEST_CASE("min, max and average are exact", "[metrics][latency]") {
+  CacheMetrics m;
+  for (double v : {4.0, 1.5, 9.25, 3.0}) m.record_latency(v);
+  const auto s = m.get_stats();
+  CHECK(s.min_latency_ms == 1.5);
+  CHECK(s.max_latency_ms == 9.25);
+  CHECK(std::abs(s.avg_latency_ms - 17.75 / 4) < 1e-12);
+}
+
+TEST_CASE("quantiles are within 3 % of the exact ones", "[metrics][latency]") {
+  std::mt19937_64 rng(42);
+  std::vector<double> values;
+  SECTION("lognormal around 1 ms") {
+    std::lognormal_distribution<double> d(0.0, 1.0);
+    for (int i = 0; i < 100000; ++i) values.push_back(d(rng));
+  }
+  SECTION("uniform 0.05 - 250 ms") {
+    std::uniform_real_distribution<double> d(0.05, 250.0);
+    for (int i = 0; i < 100000; ++i) values.push_back(d(rng));
+  }
+  SECTION("exponential, mean 20 ms") {
+    std::exponential_distribution<double> d(1.0 / 20);
+    for (int i = 0; i < 100000; ++i) values.push_back(d(rng) + 0.001);
+  }
+  CacheMetrics m;
+  for (double v : values) m.record_latency(v);
+  std::sort(values.begin(), values.end());
+  const auto exact = [&](double q) {
+    return values[static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1];
+  };
+  const auto s = m.get_stats();
+  for (auto [q, got] : {std::pair{0.5, s.p50_latency_ms}, std::pair{0.9, s.p90_latency_ms},
+                        std::pair{0.99, s.p99_latency_ms}, std::pair{0.999, s.p999_latency_ms}}) {
+    CAPTURE(q, got, exact(q));
+    CHECK(std::abs(got - exact(q)) <= 0.03 * exact(q));
+  }
+}
+
+TEST_CASE("quantiles stay inside [min, max]", "[metrics][latency]") {
+  CacheMetrics m;
+  m.record_latency(7.0);
+  const auto s = m.get_stats();
+  CHECK(s.p50_latency_ms == 7.0);
+  CHECK(s.p999_latency_ms == 7.0);
+}
