@@ -1,0 +1,107 @@
+// smartcache - open-addressing index from a key's hash to a slot id (MemoryStore internals).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+namespace smartcache::detail {
+
+// Linear probing with backward-shift deletion (no tombstones), load factor
+// <= 1/2, power-of-two size. Stores the full 64-bit hash next to each id so
+// that lookups compare keys only on a full hash match and growth needs no
+// callback. Keys themselves live with their owner; `find` asks the owner for
+// the key of a candidate id. Not thread-safe: the owning shard locks it.
+class KeyIndex {
+ public:
+  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
+
+  KeyIndex() : slots_(min_slots) {}
+
+  // `key_of(id)` returns the key stored under id (a string_view or string).
+  template <class KeyOf>
+  [[nodiscard]] std::uint32_t find(std::uint64_t hash, std::string_view key,
+                                   const KeyOf& key_of) const noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.id == npos) return npos;
+      if (s.hash == hash && std::string_view(key_of(s.id)) == key) return s.id;
+    }
+  }
+
+  // The caller guarantees the key is not present.
+  void insert(std::uint64_t hash, std::uint32_t id) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    place(hash, id);
+    ++count_;
+  }
+
+  // Removes the slot holding `id` (looked up by its hash); false if absent.
+  bool erase(std::uint64_t hash, std::uint32_t id) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = static_cast<std::size_t>(hash) & mask;
+    for (;; i = (i + 1) & mask) {
+      if (slots_[i].id == npos) return false;
+      if (slots_[i].id == id) break;
+    }
+    // Backward shift: pull later members of the probe run into the hole when
+    // the hole lies between their home slot and their current slot.
+    std::size_t hole = i;
+    for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+      if (slots_[j].id == npos) break;
+      const std::size_t home = static_cast<std::size_t>(slots_[j].hash) & mask;
+      const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+      if (movable) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
+    }
+    slots_[hole] = Slot{};
+    --count_;
+    return true;
+  }
+
+  void clear() noexcept {
+    for (Slot& s : slots_) s = Slot{};
+    count_ = 0;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+  // Calls f(hash, id) for every entry (for invariant checks).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.id != npos) f(s.hash, s.id);
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t id = npos;
+  };
+  static constexpr std::size_t min_slots = 16;
+
+  void place(std::uint64_t hash, std::uint32_t id) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = static_cast<std::size_t>(hash) & mask;
+    while (slots_[i].id != npos) i = (i + 1) & mask;
+    slots_[i] = Slot{hash, id};
+  }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.id != npos) place(s.hash, s.id);
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace smartcache::detail

@@ -1,0 +1,373 @@
+// smartcache - one shard of MemoryStore: entries, S3-FIFO eviction, tag index.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "../store.hpp"
+#include "key_index.hpp"
+
+namespace smartcache::detail {
+
+// S3-FIFO (Yang et al., SOSP'23): new keys enter a small FIFO (~10 % of the
+// shard); a key hit while there is promoted to the main FIFO when it reaches
+// the head, otherwise it is evicted and its hash remembered in a ghost FIFO.
+// A key re-inserted while its hash is in the ghost goes straight to main.
+// Main is a CLOCK: a head with a non-zero hit count is reinserted at the tail
+// with the count decremented. Hits only bump a 2-bit counter: no list splicing.
+// One-hit scans therefore pass through the small FIFO without flushing main.
+//
+// Not thread-safe by itself: every public member takes the shard's mutex.
+template <class V>
+class S3FifoShard {
+ public:
+  static constexpr std::uint32_t npos = KeyIndex::npos;
+  static constexpr std::uint8_t max_freq = 3;
+  static constexpr std::size_t sweep_budget = 4;  // slots checked for expiry per put
+
+  void set_capacity(std::size_t capacity) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    capacity_ = capacity < 1 ? 1 : capacity;
+    small_target_ = std::max<std::size_t>(1, capacity_ / 10);
+  }
+
+  std::optional<Entry<V>> get(std::uint64_t hash, std::string_view key, WallTime now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::uint32_t id = find(hash, key);
+    if (id == npos) return std::nullopt;
+    Node& n = nodes_[id];
+    if (now >= n.entry.stale_until) {
+      remove(id);
+      return std::nullopt;
+    }
+    if (n.freq < max_freq) ++n.freq;
+    return n.entry;
+  }
+
+  // Returns the number of OTHER entries evicted to make room.
+  std::size_t put(std::uint64_t hash, std::string_view key, Entry<V>&& entry, WallTime now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sweep(now);
+    const std::uint32_t existing = find(hash, key);
+    // An entry already past its stale horizon would never be served: do not
+    // spend a slot (or evict anything) for it, and drop the value it replaces.
+    if (now >= entry.stale_until) {
+      if (existing != npos) remove(existing);
+      return 0;
+    }
+    if (existing != npos) {
+      untag(existing);
+      nodes_[existing].entry = std::move(entry);
+      guarded(existing, [&] { tag(existing); });
+      return 0;
+    }
+    std::size_t evicted = 0;
+    while (index_.size() >= capacity_) {
+      evict_one();
+      ++evicted;
+    }
+    if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
+    const std::uint32_t id = allocate();
+    Node& n = nodes_[id];
+    n.key.assign(key.data(), key.size());
+    n.entry = std::move(entry);
+    n.hash = hash;
+    n.freq = 0;
+    try {
+      index_.insert(hash, id);
+    } catch (...) {
+      release(id);
+      throw;
+    }
+    push_back(take_ghost(hash) ? main_ : small_, id);
+    guarded(id, [&] { tag(id); });
+    return evicted;
+  }
+
+  bool erase(std::uint64_t hash, std::string_view key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::uint32_t id = find(hash, key);
+    if (id == npos) return false;
+    remove(id);
+    return true;
+  }
+
+  std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::uint32_t> doomed;
+    if (!scope.empty()) {
+      const auto it = tags_.find(std::string(scope));
+      if (it == tags_.end()) return 0;
+      for (const std::uint32_t id : it->second)
+        if (any_of.empty() || has_any_tag(id, any_of)) doomed.push_back(id);
+    } else {
+      for (const std::string& market : any_of) {
+        const auto it = tags_.find(market);
+        if (it != tags_.end()) doomed.insert(doomed.end(), it->second.begin(), it->second.end());
+      }
+      std::sort(doomed.begin(), doomed.end());
+      doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+    }
+    for (const std::uint32_t id : doomed) remove(id);
+    return doomed.size();
+  }
+
+  std::size_t clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t n = index_.size();
+    nodes_.clear();
+    free_.clear();
+    index_.clear();
+    tags_.clear();
+    small_ = List{};
+    main_ = List{};
+    ghost_.clear();
+    ghost_fifo_.clear();
+    sweep_cursor_ = 0;
+    return n;
+  }
+
+  [[nodiscard]] std::size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return index_.size();
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+  [[nodiscard]] std::uint64_t evictions() const noexcept {
+    return evictions_.load(std::memory_order_relaxed);
+  }
+
+  // Every structural invariant, for tests; O(entries + tag postings).
+  [[nodiscard]] bool check_invariants() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t live = index_.size();
+    if (live > capacity_ || small_.size + main_.size != live) return false;
+    if (live + free_.size() != nodes_.size()) return false;
+    if (!list_ok(small_, Queue::small) || !list_ok(main_, Queue::main)) return false;
+    bool ok = true;
+    index_.for_each([&](std::uint64_t hash, std::uint32_t id) {
+      if (id >= nodes_.size() || nodes_[id].queue == Queue::none || nodes_[id].hash != hash ||
+          find(hash, nodes_[id].key) != id)
+        ok = false;
+    });
+    std::size_t postings = 0;
+    for (const auto& [tag_name, ids] : tags_) {
+      if (ids.empty()) ok = false;
+      for (const std::uint32_t id : ids) {
+        ++postings;
+        if (id >= nodes_.size() || nodes_[id].queue == Queue::none ||
+            !has_any_tag(id, {tag_name}))
+          ok = false;
+      }
+    }
+    std::size_t expected = 0;  // distinct tags of every live node
+    for (std::uint32_t id = 0; id < nodes_.size(); ++id) {
+      if (nodes_[id].queue == Queue::none) continue;
+      std::vector<std::string> t = nodes_[id].entry.tags;
+      std::sort(t.begin(), t.end());
+      expected += static_cast<std::size_t>(std::unique(t.begin(), t.end()) - t.begin());
+    }
+    return ok && postings == expected && ghost_.size() <= capacity_;
+  }
+
+ private:
+  enum class Queue : std::uint8_t { none, small, main };
+
+  struct Node {
+    std::string key;
+    Entry<V> entry;
+    std::uint64_t hash = 0;
+    std::uint32_t prev = npos;
+    std::uint32_t next = npos;
+    Queue queue = Queue::none;
+    std::uint8_t freq = 0;
+  };
+
+  struct List {
+    std::uint32_t head = npos;
+    std::uint32_t tail = npos;
+    std::size_t size = 0;
+  };
+
+  std::uint32_t find(std::uint64_t hash, std::string_view key) const noexcept {
+    return index_.find(hash, key, [this](std::uint32_t id) -> const std::string& {
+      return nodes_[id].key;
+    });
+  }
+
+  std::uint32_t allocate() {
+    if (!free_.empty()) {
+      const std::uint32_t id = free_.back();
+      free_.pop_back();
+      return id;
+    }
+    free_.reserve(nodes_.size() + 1);  // so that release() never allocates
+    nodes_.emplace_back();
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+
+  List& list_of(Queue q) noexcept { return q == Queue::small ? small_ : main_; }
+
+  void push_back(List& l, std::uint32_t id) noexcept {
+    Node& n = nodes_[id];
+    n.queue = &l == &small_ ? Queue::small : Queue::main;
+    n.prev = l.tail;
+    n.next = npos;
+    if (l.tail != npos) nodes_[l.tail].next = id;
+    else l.head = id;
+    l.tail = id;
+    ++l.size;
+  }
+
+  void unlink(std::uint32_t id) noexcept {
+    Node& n = nodes_[id];
+    List& l = list_of(n.queue);
+    if (n.prev != npos) nodes_[n.prev].next = n.next;
+    else l.head = n.next;
+    if (n.next != npos) nodes_[n.next].prev = n.prev;
+    else l.tail = n.prev;
+    n.prev = n.next = npos;
+    n.queue = Queue::none;
+    --l.size;
+  }
+
+  void remove(std::uint32_t id) noexcept {
+    index_.erase(nodes_[id].hash, id);
+    untag(id);
+    unlink(id);
+    release(id);
+  }
+
+  // Returns a slot that is in no list, no index and no tag set to the free list.
+  void release(std::uint32_t id) noexcept {
+    Node& n = nodes_[id];
+    n.entry = Entry<V>{};  // release the value now, not when the slot is reused
+    n.key.clear();
+    free_.push_back(id);  // cannot reallocate: capacity reserved in allocate()
+  }
+
+  // Runs a step that may throw (allocation) on a linked node; on failure the
+  // node is removed entirely so that no half-indexed entry survives.
+  template <class F>
+  void guarded(std::uint32_t id, F&& step) {
+    try {
+      step();
+    } catch (...) {
+      remove(id);
+      throw;
+    }
+  }
+
+  void evict_one() {
+    while (small_.size > 0 && (small_.size >= small_target_ || main_.size == 0)) {
+      const std::uint32_t id = small_.head;
+      if (nodes_[id].freq > 0) {  // hit while probationary: promote
+        unlink(id);
+        nodes_[id].freq = 0;
+        push_back(main_, id);
+        continue;
+      }
+      remember_ghost(nodes_[id].hash);
+      remove(id);
+      return;
+    }
+    for (;;) {
+      const std::uint32_t id = main_.head;
+      Node& n = nodes_[id];
+      if (n.freq == 0) {
+        remove(id);
+        return;
+      }
+      --n.freq;
+      unlink(id);
+      push_back(main_, id);
+    }
+  }
+
+  void sweep(WallTime now) {
+    for (std::size_t i = 0; i < sweep_budget && !nodes_.empty(); ++i) {
+      if (sweep_cursor_ >= nodes_.size()) sweep_cursor_ = 0;
+      const auto id = static_cast<std::uint32_t>(sweep_cursor_++);
+      if (nodes_[id].queue != Queue::none && now >= nodes_[id].entry.stale_until) remove(id);
+    }
+  }
+
+  void remember_ghost(std::uint64_t hash) {
+    const std::uint64_t seq = ++ghost_seq_;
+    ghost_[hash] = seq;
+    ghost_fifo_.emplace_back(hash, seq);
+    while (ghost_fifo_.size() > capacity_) {
+      const auto [old_hash, old_seq] = ghost_fifo_.front();
+      ghost_fifo_.pop_front();
+      const auto it = ghost_.find(old_hash);
+      if (it != ghost_.end() && it->second == old_seq) ghost_.erase(it);
+    }
+  }
+
+  bool take_ghost(std::uint64_t hash) {
+    const auto it = ghost_.find(hash);
+    if (it == ghost_.end()) return false;
+    ghost_.erase(it);  // its FIFO record goes stale and is skipped when popped
+    return true;
+  }
+
+  void tag(std::uint32_t id) {
+    for (const std::string& t : nodes_[id].entry.tags) tags_[t].insert(id);
+  }
+
+  void untag(std::uint32_t id) {
+    for (const std::string& t : nodes_[id].entry.tags) {
+      const auto it = tags_.find(t);
+      if (it == tags_.end()) continue;  // a duplicate tag already removed it
+      it->second.erase(id);
+      if (it->second.empty()) tags_.erase(it);
+    }
+  }
+
+  bool has_any_tag(std::uint32_t id, const std::vector<std::string>& wanted) const {
+    for (const std::string& t : nodes_[id].entry.tags)
+      if (std::find(wanted.begin(), wanted.end(), t) != wanted.end()) return true;
+    return false;
+  }
+
+  bool list_ok(const List& l, Queue q) const {
+    std::size_t n = 0;
+    std::uint32_t prev = npos;
+    for (std::uint32_t id = l.head; id != npos; id = nodes_[id].next) {
+      if (id >= nodes_.size() || nodes_[id].queue != q || nodes_[id].prev != prev) return false;
+      if (++n > l.size) return false;
+      prev = id;
+    }
+    return n == l.size && l.tail == prev;
+  }
+
+  mutable std::mutex mutex_;
+  std::size_t capacity_ = 1;
+  std::size_t small_target_ = 1;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> free_;
+  KeyIndex index_;
+  List small_;
+  List main_;
+  std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tags_;
+  std::unordered_map<std::uint64_t, std::uint64_t> ghost_;  // hash -> newest record
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> ghost_fifo_;
+  std::uint64_t ghost_seq_ = 0;
+  std::size_t sweep_cursor_ = 0;
+  std::atomic<std::uint64_t> evictions_{0};
+};
+
+}  // namespace smartcache::detail
