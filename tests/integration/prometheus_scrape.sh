@@ -15,24 +15,15 @@
 # Both processes are stopped by pid on exit and the temp dir removed.
 # A missing prometheus/promtool skips the test (exit 77) unless $CI is set.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SKIP=77
 server=${1:?usage: prometheus_scrape.sh METRICS_SERVER HTTP_GET [PROMETHEUS] [PROMTOOL] [ALERTS_YML]}
 http_get=${2:?http_get helper missing}
 prometheus=${3:-}
 promtool=${4:-}
 alerts=${5:-}
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tool() {  # tool NAME GIVEN_PATH -> absolute path, or skip/fail when missing
-  local name=$1 given=$2
-  if [[ -n "$given" && "$given" != *NOTFOUND && -x "$given" ]]; then echo "$given"; return; fi
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return; fi
-  if [[ -n "${CI:-}" ]]; then echo "FAIL: $name not found and CI is set" >&2; exit 1; fi
-  echo "SKIP: $name not found" >&2; exit $SKIP
-}
-prometheus=$(tool prometheus "$prometheus") || exit $?
-promtool=$(tool promtool "$promtool") || exit $?
+prometheus=$(find_tool prometheus "$prometheus") || exit $?
+promtool=$(find_tool promtool "$promtool") || exit $?
 [[ -x "$server" ]] || fail "metrics_server not executable: $server"
 [[ -x "$http_get" ]] || fail "http_get not executable: $http_get"
 

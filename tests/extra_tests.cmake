@@ -1,0 +1,89 @@
+# Extra ctest entries: the examples, the monitoring files and a real Prometheus.
+# Included (optionally) at the end of tests/CMakeLists.txt.
+#
+#   smartcache_alert_rules              promtool check rules + promtool test rules
+#   smartcache_monitoring_consistency   dashboard/alerts use exactly the exported families
+#   smartcache_example_<name>           the examples run and exit 0 (quick settings)
+#   smartcache_prometheus_scrape        a real Prometheus scrapes metrics_server
+#
+# Tools are found with find_program (override with -DSMARTCACHE_PROMTOOL=... etc.).
+# A test whose tool is missing is SKIPPED (exit 77), or FAILS when the
+# environment variable CI is set, so CI cannot go green without running it.
+include_guard(GLOBAL)
+
+find_program(SMARTCACHE_PROMTOOL promtool DOC "promtool, for the alert-rule and exposition tests")
+find_program(SMARTCACHE_PROMETHEUS prometheus DOC "Prometheus server, for the scrape integration test")
+find_program(SMARTCACHE_BASH bash)
+
+set(SMARTCACHE_EXTRA_TESTS_SOURCE_DIR "${CMAKE_CURRENT_LIST_DIR}" CACHE INTERNAL "")
+set(SMARTCACHE_MONITORING_DIR "${PROJECT_SOURCE_DIR}/examples/monitoring" CACHE INTERNAL "")
+
+if(NOT SMARTCACHE_BASH)
+  message(STATUS "smartcache: bash not found, integration tests not registered")
+  return()
+endif()
+
+add_test(NAME smartcache_alert_rules
+         COMMAND ${SMARTCACHE_BASH} ${SMARTCACHE_EXTRA_TESTS_SOURCE_DIR}/integration/promtool_rules.sh
+                 ${SMARTCACHE_MONITORING_DIR} ${SMARTCACHE_PROMTOOL})
+set_tests_properties(smartcache_alert_rules PROPERTIES SKIP_RETURN_CODE 77 LABELS "monitoring" TIMEOUT 60)
+
+# The example targets are created by examples/CMakeLists.txt, which is read
+# after tests/: register the tests that run them once the whole project is read.
+function(smartcache_register_example_tests)
+  set(dir ${SMARTCACHE_EXTRA_TESTS_SOURCE_DIR}/integration)
+
+  if(TARGET metrics_demo)
+    add_test(NAME smartcache_monitoring_consistency
+             COMMAND ${SMARTCACHE_BASH} ${dir}/monitoring_consistency.sh $<TARGET_FILE:metrics_demo>
+                     ${SMARTCACHE_MONITORING_DIR} ${SMARTCACHE_PROMTOOL})
+    set_tests_properties(smartcache_monitoring_consistency PROPERTIES
+                         SKIP_RETURN_CODE 77 LABELS "monitoring" TIMEOUT 60)
+    add_test(NAME smartcache_example_metrics_demo COMMAND metrics_demo --requests 2000)
+    set_tests_properties(smartcache_example_metrics_demo PROPERTIES LABELS "examples" TIMEOUT 60)
+  endif()
+
+  if(TARGET quickstart)
+    add_test(NAME smartcache_example_quickstart COMMAND quickstart)
+    set_tests_properties(smartcache_example_quickstart PROPERTIES LABELS "examples" TIMEOUT 60)
+  endif()
+
+  if(TARGET simulate)
+    # A short day; the exposition it writes must pass promtool check metrics.
+    add_test(NAME smartcache_example_simulate
+             COMMAND ${SMARTCACHE_BASH} ${dir}/simulate_smoke.sh $<TARGET_FILE:simulate> ${SMARTCACHE_PROMTOOL})
+    set_tests_properties(smartcache_example_simulate PROPERTIES
+                         SKIP_RETURN_CODE 77 LABELS "examples" TIMEOUT 120)
+  endif()
+
+  if(TARGET metrics_server)
+    # A tiny HTTP client for the script (no curl needed); links cpp-httplib the
+    # same way the examples do.
+    add_executable(smartcache_http_get ${dir}/http_get.cpp)
+    if(TARGET httplib::httplib)
+      target_link_libraries(smartcache_http_get PRIVATE httplib::httplib)
+    else()
+      get_target_property(_smartcache_server_libs metrics_server LINK_LIBRARIES)
+      target_link_libraries(smartcache_http_get PRIVATE ${_smartcache_server_libs})
+    endif()
+    target_link_libraries(smartcache_http_get PRIVATE Threads::Threads)
+    target_compile_features(smartcache_http_get PRIVATE cxx_std_17)
+    if(COMMAND smartcache_target_warnings)
+      smartcache_target_warnings(smartcache_http_get)
+    endif()
+
+    add_test(NAME smartcache_prometheus_scrape
+             COMMAND ${SMARTCACHE_BASH} ${dir}/prometheus_scrape.sh
+                     $<TARGET_FILE:metrics_server> $<TARGET_FILE:smartcache_http_get>
+                     ${SMARTCACHE_PROMETHEUS} ${SMARTCACHE_PROMTOOL}
+                     ${SMARTCACHE_MONITORING_DIR}/alerts.yml)
+    set_tests_properties(smartcache_prometheus_scrape PROPERTIES
+                         SKIP_RETURN_CODE 77 LABELS "integration;monitoring" TIMEOUT 240)
+  endif()
+endfunction()
+
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL smartcache_register_example_tests)
+else()
+  message(STATUS "smartcache: CMake < 3.19, example and Prometheus tests not registered")
+endif()
