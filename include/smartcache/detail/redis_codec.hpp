@@ -1,0 +1,224 @@
+// smartcache - value codecs and the binary frame RedisStore keeps under each key.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../store.hpp"
+
+namespace smartcache {
+
+/// Turns a value into bytes and back for RedisStore. Provided for
+/// `std::string` (the bytes themselves) and every arithmetic type (its
+/// `sizeof(V)` bytes, little-endian, so every platform reads the same value).
+/// For your own types write a struct with the same two static members and pass
+/// it as RedisStore's second template argument; `decode` returns nullopt for
+/// bytes it cannot read (it must never crash on arbitrary input).
+///
+/// Example:
+///   struct PriceCodec {
+///     static std::string encode(const Price& p) { return fmt::format("{}|{}", p.id, p.cents); }
+///     static std::optional<Price> decode(std::string_view bytes);  // nullopt when malformed
+///   };
+///   smartcache::RedisStore<Price, PriceCodec> store(options);
+template <class V, class Enable = void>
+struct DefaultCodec {
+  static_assert(sizeof(V) == 0,
+                "smartcache::DefaultCodec supports std::string and arithmetic types; "
+                "pass your own Codec (static encode/decode) as RedisStore's 2nd argument");
+};
+
+template <>
+struct DefaultCodec<std::string> {
+  [[nodiscard]] static std::string encode(const std::string& v) { return v; }
+  [[nodiscard]] static std::optional<std::string> decode(std::string_view bytes) {
+    return std::string(bytes);
+  }
+};
+
+template <class V>
+struct DefaultCodec<V, std::enable_if_t<std::is_arithmetic_v<V>>> {
+  [[nodiscard]] static std::string encode(const V& v) {
+    using U = unsigned_of<sizeof(V)>;
+    U bits = 0;
+    std::memcpy(&bits, &v, sizeof(V));
+    std::string out(sizeof(V), '\0');
+    for (std::size_t i = 0; i < sizeof(V); ++i)
+      out[i] = static_cast<char>(static_cast<unsigned char>((bits >> (8 * i)) & 0xFFu));
+    return out;
+  }
+
+  [[nodiscard]] static std::optional<V> decode(std::string_view bytes) {
+    if (bytes.size() != sizeof(V)) return std::nullopt;
+    using U = unsigned_of<sizeof(V)>;
+    U bits = 0;
+    for (std::size_t i = 0; i < sizeof(V); ++i)
+      bits = static_cast<U>(bits | static_cast<U>(static_cast<U>(static_cast<unsigned char>(bytes[i]))
+                                                  << (8 * i)));
+    if constexpr (std::is_same_v<V, bool>) {
+      if (bits > 1) return std::nullopt;  // any other byte is not a bool we wrote
+    }
+    V v{};
+    std::memcpy(&v, &bits, sizeof(V));
+    return v;
+  }
+
+ private:
+  template <std::size_t N>
+  using unsigned_of = std::conditional_t<
+      N == 1, std::uint8_t,
+      std::conditional_t<N == 2, std::uint16_t,
+                         std::conditional_t<N == 4, std::uint32_t, std::uint64_t>>>;
+  static_assert(sizeof(V) <= 8, "DefaultCodec: arithmetic types up to 8 bytes");
+};
+
+namespace detail {
+
+// Frame of one entry, as stored under "<prefix>k:<key>":
+//   u8  version (1)
+//   i64 stored_at, fresh_until, stale_until  (ns since the Unix epoch, little-endian)
+//   u32 tag count, then per tag: u32 length + bytes
+//   the codec's bytes, to the end of the value
+inline constexpr unsigned char entry_frame_version = 1;
+inline constexpr std::size_t entry_frame_fixed_size = 1 + 3 * 8 + 4;
+
+inline void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+}
+
+inline void put_i64(std::string& out, std::int64_t v) {
+  const auto u = static_cast<std::uint64_t>(v);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xFFu));
+}
+
+// Reads fixed-width fields from an untrusted byte string; every read is
+// bounds-checked and reports failure instead of reading past the end.
+class FrameReader {
+ public:
+  explicit FrameReader(std::string_view bytes) noexcept : bytes_(bytes) {}
+
+  [[nodiscard]] bool u8(unsigned char& v) noexcept {
+    if (bytes_.size() - pos_ < 1) return false;
+    v = static_cast<unsigned char>(bytes_[pos_++]);
+    return true;
+  }
+  [[nodiscard]] bool u32(std::uint32_t& v) noexcept {
+    if (bytes_.size() - pos_ < 4) return false;
+    v = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    pos_ += 4;
+    return true;
+  }
+  [[nodiscard]] bool i64(std::int64_t& v) noexcept {
+    if (bytes_.size() - pos_ < 8) return false;
+    std::uint64_t u = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+      u |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    v = static_cast<std::int64_t>(u);
+    return true;
+  }
+  [[nodiscard]] bool bytes(std::size_t n, std::string_view& out) noexcept {
+    if (bytes_.size() - pos_ < n) return false;
+    out = bytes_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+  [[nodiscard]] std::string_view rest() const noexcept { return bytes_.substr(pos_); }
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+};
+
+// Wall time <-> i64 nanoseconds since the epoch, saturating instead of
+// overflowing on clocks coarser than a nanosecond.
+[[nodiscard]] inline std::int64_t wall_to_ns(WallTime t) noexcept {
+  using namespace std::chrono;
+  using sys_dur = system_clock::duration;
+  constexpr auto max_ns = duration_cast<sys_dur>(nanoseconds::max());
+  constexpr auto min_ns = duration_cast<sys_dur>(nanoseconds::min());
+  const sys_dur d = t.time_since_epoch();
+  if (d >= max_ns) return std::numeric_limits<std::int64_t>::max();
+  if (d <= min_ns) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(duration_cast<nanoseconds>(d).count());
+}
+
+[[nodiscard]] inline WallTime ns_to_wall(std::int64_t ns) noexcept {
+  using namespace std::chrono;
+  return WallTime(duration_cast<system_clock::duration>(nanoseconds(ns)));
+}
+
+/// Encodes an entry (metadata + codec bytes) into one binary-safe frame.
+template <class Codec, class V>
+[[nodiscard]] std::string encode_entry(const Entry<V>& e) {
+  std::string payload = Codec::encode(e.value);
+  std::size_t size = entry_frame_fixed_size + payload.size();
+  for (const auto& t : e.tags) size += 4 + t.size();
+  std::string out;
+  out.reserve(size);
+  out.push_back(static_cast<char>(entry_frame_version));
+  put_i64(out, wall_to_ns(e.stored_at));
+  put_i64(out, wall_to_ns(e.fresh_until));
+  put_i64(out, wall_to_ns(e.stale_until));
+  if (e.tags.size() > std::numeric_limits<std::uint32_t>::max())
+    throw StoreError("smartcache: too many tags on one entry");
+  put_u32(out, static_cast<std::uint32_t>(e.tags.size()));
+  for (const auto& t : e.tags) {
+    if (t.size() > std::numeric_limits<std::uint32_t>::max())
+      throw StoreError("smartcache: tag too long");
+    put_u32(out, static_cast<std::uint32_t>(t.size()));
+    out.append(t);
+  }
+  out.append(payload);
+  return out;
+}
+
+/// Decodes a frame written by encode_entry. Any malformed input (truncated,
+/// unknown version, lengths past the end, bytes the codec rejects) throws
+/// StoreError; no input reads out of bounds or allocates beyond its own size.
+template <class V, class Codec>
+[[nodiscard]] Entry<V> decode_entry(std::string_view bytes) {
+  FrameReader r(bytes);
+  unsigned char version = 0;
+  if (!r.u8(version)) throw StoreError("smartcache: empty Redis value");
+  if (version != entry_frame_version)
+    throw StoreError("smartcache: unknown entry frame version " + std::to_string(version));
+  std::int64_t stored = 0, fresh = 0, stale = 0;
+  std::uint32_t tag_count = 0;
+  if (!r.i64(stored) || !r.i64(fresh) || !r.i64(stale) || !r.u32(tag_count))
+    throw StoreError("smartcache: truncated entry header");
+  // Each tag needs at least its 4-byte length: a count beyond that is corrupt,
+  // and checking first keeps a hostile count from reserving gigabytes.
+  if (tag_count > r.remaining() / 4) throw StoreError("smartcache: corrupt tag count");
+  Entry<V> e;
+  e.tags.reserve(tag_count);
+  for (std::uint32_t i = 0; i < tag_count; ++i) {
+    std::uint32_t len = 0;
+    std::string_view tag;
+    if (!r.u32(len) || !r.bytes(len, tag)) throw StoreError("smartcache: truncated tag");
+    e.tags.emplace_back(tag);
+  }
+  std::optional<V> value = Codec::decode(r.rest());
+  if (!value) throw StoreError("smartcache: codec rejected the stored bytes");
+  e.value = std::move(*value);
+  e.stored_at = ns_to_wall(stored);
+  e.fresh_until = ns_to_wall(fresh);
+  e.stale_until = ns_to_wall(stale);
+  return e;
+}
+
+}  // namespace detail
+}  // namespace smartcache

@@ -1,0 +1,207 @@
+// smartcache - the Lua scripts RedisStore runs server-side, and how it runs them.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "redis_connection.hpp"
+
+namespace smartcache::detail {
+
+// SHA-1 (hex) of a script: EVALSHA names a script by it. Scripts are constants,
+// so each digest is computed once per process.
+[[nodiscard]] inline std::string sha1_hex(std::string_view data) {
+  std::uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+  std::string msg(data);
+  const std::uint64_t bit_len = static_cast<std::uint64_t>(data.size()) * 8u;
+  msg.push_back(static_cast<char>(0x80));
+  while (msg.size() % 64 != 56) msg.push_back('\0');
+  for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bit_len >> (8 * i)) & 0xFFu));
+  auto rotl = [](std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
+  for (std::size_t off = 0; off < msg.size(); off += 64) {
+    std::uint32_t w[80];
+    for (std::size_t i = 0; i < 16; ++i) {
+      w[i] = 0;
+      for (std::size_t b = 0; b < 4; ++b)
+        w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[off + 4 * i + b]);
+    }
+    for (std::size_t i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (std::size_t i = 0; i < 80; ++i) {
+      std::uint32_t f = 0, k = 0;
+      if (i < 20) {
+        f = (b & c) | (~b & d);
+        k = 0x5A827999u;
+      } else if (i < 40) {
+        f = b ^ c ^ d;
+        k = 0x6ED9EBA1u;
+      } else if (i < 60) {
+        f = (b & c) | (b & d) | (c & d);
+        k = 0x8F1BBCDCu;
+      } else {
+        f = b ^ c ^ d;
+        k = 0xCA62C1D6u;
+      }
+      const std::uint32_t t = rotl(a, 5) + f + e + k + w[i];
+      e = d;
+      d = c;
+      c = rotl(b, 30);
+      b = a;
+      a = t;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(40);
+  for (std::uint32_t v : h)
+    for (int i = 7; i >= 0; --i) out.push_back(hex[(v >> (4 * i)) & 0xFu]);
+  return out;
+}
+
+struct LuaScript {
+  std::string_view source;
+  std::string sha;
+};
+
+// put with tags. KEYS[1] = entry key, KEYS[2..] = tag sets.
+// ARGV[1] = frame, ARGV[2] = entry PX, ARGV[3] = tag-set PX.
+// Tag sets only ever get a LONGER expiry, so a short-lived entry never cuts
+// the life of a set that still indexes longer-lived ones.
+inline constexpr std::string_view put_script_source = R"lua(
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local tag_px = tonumber(ARGV[3])
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  if redis.call('PTTL', KEYS[i]) < tag_px then redis.call('PEXPIRE', KEYS[i], tag_px) end
+end
+return 1
+)lua";
+
+// erase_tagged. KEYS[i] = tag set of tag ARGV[i + 1]; ARGV[1] = '1' when
+// KEYS[1] is the scope set (the rest are the any-of sets).
+// Candidates are the members of the smaller side (scope set, or the union of
+// the any-of sets); each candidate's stored frame is then checked for the
+// tags it carries NOW, because a tag set may still list a key that was since
+// rewritten with other tags. Erased keys and stale memberships leave the
+// passed sets; the number of entries unlinked is returned. Frame layout:
+// version byte 1, three i64, u32 tag count, (u32 length, bytes) per tag.
+inline constexpr std::string_view erase_tagged_script_source = R"lua(
+local function u32(v, pos)
+  local a, b, c, d = string.byte(v, pos, pos + 3)
+  return a + b * 256 + c * 65536 + d * 16777216
+end
+local function tags_of(v)
+  if #v < 29 or string.byte(v, 1) ~= 1 then return nil end
+  local n = u32(v, 26)
+  local pos = 30
+  local tags = {}
+  for _ = 1, n do
+    if pos + 3 > #v then return nil end
+    local len = u32(v, pos)
+    pos = pos + 4
+    if pos + len - 1 > #v then return nil end
+    tags[string.sub(v, pos, pos + len - 1)] = true
+    pos = pos + len
+  end
+  return tags
+end
+local has_scope = ARGV[1] == '1'
+local first = has_scope and 2 or 1
+local candidates = {}
+local use_scope = false
+if has_scope then
+  use_scope = true
+  if first <= #KEYS then
+    local any_n = 0
+    for i = first, #KEYS do any_n = any_n + redis.call('SCARD', KEYS[i]) end
+    use_scope = redis.call('SCARD', KEYS[1]) <= any_n
+  end
+end
+if use_scope then
+  candidates = redis.call('SMEMBERS', KEYS[1])
+else
+  local seen = {}
+  for i = first, #KEYS do
+    for _, m in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+      if not seen[m] then
+        seen[m] = true
+        candidates[#candidates + 1] = m
+      end
+    end
+  end
+end
+local erased = 0
+for _, m in ipairs(candidates) do
+  local v = redis.call('GET', m)
+  local tags = nil
+  local gone = (v == false)
+  if not gone then tags = tags_of(v) end
+  local match = false
+  if not gone then
+    if tags == nil then
+      match = true
+    else
+      match = (not has_scope) or tags[ARGV[2]] == true
+      if match and first <= #KEYS then
+        local any = false
+        for i = first, #KEYS do
+          if tags[ARGV[i + 1]] then any = true break end
+        end
+        match = any
+      end
+    end
+  end
+  if match then erased = erased + redis.call('UNLINK', m) end
+  for i = 1, #KEYS do
+    if gone or match or not tags[ARGV[i + 1]] then redis.call('SREM', KEYS[i], m) end
+  end
+end
+return erased
+)lua";
+
+// unlock_refresh: delete the lock only if it still holds our token.
+inline constexpr std::string_view unlock_script_source = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+[[nodiscard]] inline const LuaScript& put_script() {
+  static const LuaScript s{put_script_source, sha1_hex(put_script_source)};
+  return s;
+}
+[[nodiscard]] inline const LuaScript& erase_tagged_script() {
+  static const LuaScript s{erase_tagged_script_source, sha1_hex(erase_tagged_script_source)};
+  return s;
+}
+[[nodiscard]] inline const LuaScript& unlock_script() {
+  static const LuaScript s{unlock_script_source, sha1_hex(unlock_script_source)};
+  return s;
+}
+
+/// Runs a script by digest, sending the source only when the server does not
+/// know it yet (NOSCRIPT after a restart or SCRIPT FLUSH). `args` holds
+/// numkeys, the keys, then the arguments, exactly as EVAL takes them.
+[[nodiscard]] inline ReplyPtr run_script(RedisConnection& conn, const LuaScript& script,
+                                         Command args) {
+  args.insert(args.begin(), {std::string_view("EVALSHA"), std::string_view(script.sha)});
+  ReplyPtr reply = conn.command(args);
+  if (reply->type == REDIS_REPLY_ERROR &&
+      std::string_view(reply->str, reply->len).substr(0, 8) == "NOSCRIPT") {
+    args[0] = "EVAL";
+    args[1] = script.source;
+    reply = conn.command(args);
+  }
+  RedisConnection::throw_if_error(reply, "script");
+  return reply;
+}
+
+}  // namespace smartcache::detail

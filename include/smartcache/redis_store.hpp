@@ -1,0 +1,385 @@
+// smartcache - RedisStore: one cache shared by every instance of a service.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "detail/redis_codec.hpp"
+#include "detail/redis_connection.hpp"
+#include "detail/redis_pool.hpp"
+#include "detail/redis_scripts.hpp"
+#include "store.hpp"
+
+namespace smartcache {
+
+/// Where the Redis server is and how RedisStore talks to it.
+///
+/// Example:
+///   smartcache::RedisOptions o;
+///   o.host = "redis.internal";
+///   o.key_prefix = "pricing:";      // every key this store writes starts with it
+///   o.command_timeout = std::chrono::milliseconds(20);
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  /// Prefix of every key written: "<prefix>k:<key>" entries, "<prefix>t:<tag>"
+  /// tag sets, "<prefix>l:<key>" refresh locks. clear() touches nothing else.
+  std::string key_prefix = "smartcache:";
+  std::chrono::milliseconds connect_timeout{100};
+  std::chrono::milliseconds command_timeout{50};
+  /// Connections opened at most (one per concurrent operation).
+  std::size_t pool_size = 4;
+  /// After a connection failure, operations fail fast for this long before
+  /// one reconnect is tried; the delay doubles per failed try up to the max.
+  std::chrono::milliseconds reconnect_backoff_min{100};
+  std::chrono::milliseconds reconnect_backoff_max{5000};
+  /// Tag sets live this much longer than the longest-lived entry they index.
+  std::chrono::milliseconds tag_ttl_slack{std::chrono::minutes(1)};
+  std::string password;  ///< AUTH when non-empty
+  int db = 0;            ///< SELECT when non-zero
+};
+
+/// A Store (see store.hpp) kept in Redis, so that several processes share
+/// entries, invalidations and refresh locks.
+///
+/// Each entry is one binary-safe Redis string under "<prefix>k:<key>" holding
+/// a versioned frame (horizons, tags, then Codec's bytes) and expiring in
+/// Redis at its stale_until (SET ... PX). Tags are Redis sets of entry keys
+/// under "<prefix>t:<tag>", written atomically with the entry and expiring a
+/// little after the last entry they index. erase_tagged is one Lua script.
+///
+/// Failure behaviour: construction never throws (one connection attempt,
+/// bounded by connect_timeout, so healthy() means something); every
+/// operation throws StoreError on any failure (down, timeout, error reply,
+/// corrupt bytes), which SmartCache counts in cache_errors while it computes.
+/// After a connection failure the store fails fast without touching the
+/// network until its reconnect backoff expires.
+///
+/// The class is thread-safe: every member may be called from any number of
+/// threads at once (each operation borrows its own pooled connection).
+///
+/// Example:
+///   smartcache::RedisOptions o;
+///   o.port = 6379;
+///   auto store = std::make_shared<smartcache::RedisStore<std::string>>(o);
+///   smartcache::SmartCache<smartcache::RedisStore<std::string>> cache(store);
+///   auto r = cache.get_or_compute("odds:42", [] { return compute_odds(42); });
+template <class V, class Codec = DefaultCodec<V>>
+class RedisStore {
+ public:
+  using value_type = V;
+  using codec_type = Codec;
+
+  /// Does not throw when Redis is unreachable: the store reconnects later.
+  explicit RedisStore(RedisOptions options = {})
+      : options_(std::move(options)), pool_(pool_settings(options_)) {
+    try {
+      auto warm = pool_.acquire();
+    } catch (...) {
+      // Unreachable now: healthy() is false and the pool retries after backoff.
+    }
+  }
+
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+
+  /// The entry under `key`, or nullopt when absent or past stale_until.
+  /// One round trip (GET). Throws StoreError on failure or corrupt bytes.
+  ///
+  /// Example:
+  ///   if (auto e = store.get("odds:42", std::chrono::system_clock::now())) use(e->value);
+  [[nodiscard]] std::optional<Entry<V>> get(std::string_view key, WallTime now) {
+    return guarded([&]() -> std::optional<Entry<V>> {
+      const std::string k = entry_key(key);
+      detail::ReplyPtr reply;
+      {
+        auto conn = pool_.acquire();
+        reply = conn->command({"GET", k});
+      }
+      if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
+      detail::RedisConnection::throw_if_error(reply, "GET");
+      if (reply->type != REDIS_REPLY_STRING) throw StoreError("smartcache: redis GET: not a string");
+      Entry<V> e = detail::decode_entry<V, Codec>(std::string_view(reply->str, reply->len));
+      if (now >= e.stale_until) return std::nullopt;
+      return e;
+    });
+  }
+
+  /// Writes (or replaces) the entry, expiring in Redis at entry.stale_until,
+  /// and indexes it under each of its tags, atomically and in one round trip.
+  /// An entry already past stale_until is not written. Never evicts: returns 0.
+  ///
+  /// Example:
+  ///   store.put("odds:42", entry, std::chrono::system_clock::now());
+  std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {
+    return guarded([&]() -> std::size_t {
+      const auto remaining = entry.stale_until - now;
+      if (remaining <= WallTime::duration::zero()) return 0;
+      auto px = std::chrono::ceil<std::chrono::milliseconds>(remaining);
+      const std::string frame = detail::encode_entry<Codec>(entry);
+      const std::string k = entry_key(key);
+      const std::string px_text = std::to_string(px.count());
+      if (entry.tags.empty()) {
+        auto conn = pool_.acquire();
+        detail::RedisConnection::expect_ok(conn->command({"SET", k, frame, "PX", px_text}), "SET");
+        return 0;
+      }
+      std::vector<std::string> tags = std::move(entry.tags);
+      std::sort(tags.begin(), tags.end());
+      tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+      std::vector<std::string> tag_keys;
+      tag_keys.reserve(tags.size());
+      for (const auto& t : tags) tag_keys.push_back(tag_key(t));
+      const std::string numkeys = std::to_string(tag_keys.size() + 1);
+      const std::string tag_px = std::to_string((px + options_.tag_ttl_slack).count());
+      detail::Command args{numkeys, k};
+      for (const auto& tk : tag_keys) args.emplace_back(tk);
+      args.insert(args.end(), {std::string_view(frame), std::string_view(px_text),
+                               std::string_view(tag_px)});
+      auto conn = pool_.acquire();
+      (void)detail::run_script(*conn, detail::put_script(), std::move(args));
+      return 0;
+    });
+  }
+
+  /// Removes the entry under `key`; true when there was one.
+  bool erase(std::string_view key) {
+    return guarded([&]() -> bool {
+      const std::string k = entry_key(key);
+      auto conn = pool_.acquire();
+      return integer_reply(conn->command({"UNLINK", k}), "UNLINK") > 0;
+    });
+  }
+
+  /// Erases, atomically (one Lua script), every entry tagged `scope` (ignored
+  /// when empty) AND at least one of `any_of` (ignored when empty; both empty
+  /// erases nothing). Returns the number of entries erased.
+  ///
+  /// Example:
+  ///   store.erase_tagged("match:42", {"corners", "cards"});
+  std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
+    if (scope.empty() && any_of.empty()) return 0;
+    return guarded([&]() -> std::size_t {
+      std::vector<std::string> keys;
+      std::vector<std::string_view> names;
+      if (!scope.empty()) {
+        keys.push_back(tag_key(scope));
+        names.push_back(scope);
+      }
+      for (const auto& t : any_of) {
+        keys.push_back(tag_key(t));
+        names.push_back(t);
+      }
+      const std::string numkeys = std::to_string(keys.size());
+      detail::Command args{numkeys};
+      for (const auto& k : keys) args.emplace_back(k);
+      args.emplace_back(scope.empty() ? "0" : "1");
+      args.insert(args.end(), names.begin(), names.end());
+      auto conn = pool_.acquire();
+      auto reply = detail::run_script(*conn, detail::erase_tagged_script(), std::move(args));
+      return static_cast<std::size_t>(integer_reply(reply, "erase_tagged"));
+    });
+  }
+
+  /// Erases every entry and tag set under this store's prefix (SCAN + UNLINK;
+  /// never KEYS, never FLUSHDB; other keys and in-flight refresh locks stay).
+  /// Not atomic: entries written meanwhile may survive. Returns entries erased.
+  std::size_t clear() {
+    return guarded([&]() -> std::size_t {
+      const std::string lock_prefix = options_.key_prefix + "l:";
+      const std::string entry_prefix = options_.key_prefix + "k:";
+      std::size_t erased = 0;
+      auto conn = pool_.acquire();
+      scan(*conn, glob_escape(options_.key_prefix) + "*", [&](std::vector<std::string_view>& batch) {
+        detail::Command entries{"UNLINK"};
+        detail::Command others{"UNLINK"};
+        for (auto k : batch) {
+          if (starts_with(k, entry_prefix)) entries.push_back(k);
+          else if (!starts_with(k, lock_prefix)) others.push_back(k);
+        }
+        const bool has_entries = entries.size() > 1;
+        std::vector<detail::Command> cmds;
+        if (has_entries) cmds.push_back(std::move(entries));
+        if (others.size() > 1) cmds.push_back(std::move(others));
+        if (cmds.empty()) return;
+        auto replies = conn->pipeline(cmds);  // one round trip per SCAN batch
+        for (const auto& r : replies) detail::RedisConnection::throw_if_error(r, "UNLINK");
+        if (has_entries) erased += static_cast<std::size_t>(integer_reply(replies.front(), "UNLINK"));
+      });
+      return erased;
+    });
+  }
+
+  /// Number of this store's entries in Redis (SCAN; O(keys in the database)).
+  [[nodiscard]] std::size_t size() {
+    return guarded([&]() -> std::size_t {
+      std::unordered_set<std::string> seen;  // SCAN may return a key twice
+      auto conn = pool_.acquire();
+      scan(*conn, glob_escape(options_.key_prefix + "k:") + "*",
+           [&](std::vector<std::string_view>& batch) {
+             for (auto k : batch) seen.emplace(k);
+           });
+      return seen.size();
+    });
+  }
+
+  /// Distributed refresh lock: a token when this caller now owns the refresh
+  /// of `key` for `ttl` (SET NX PX), nullopt when someone else does.
+  ///
+  /// Example:
+  ///   if (auto token = store.try_lock_refresh("odds:42", 5s)) {
+  ///     refresh(); store.unlock_refresh("odds:42", *token);
+  ///   }
+  [[nodiscard]] std::optional<std::string> try_lock_refresh(std::string_view key,
+                                                            std::chrono::milliseconds ttl) {
+    return guarded([&]() -> std::optional<std::string> {
+      const std::string k = lock_key(key);
+      std::string token = random_token();
+      const std::string px = std::to_string(std::max<std::int64_t>(ttl.count(), 1));
+      auto conn = pool_.acquire();
+      auto reply = conn->command({"SET", k, token, "NX", "PX", px});
+      if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
+      detail::RedisConnection::expect_ok(reply, "SET NX");
+      return token;
+    });
+  }
+
+  /// Releases the lock only if it still holds `token` (a lock that expired
+  /// and was taken by another owner is left alone).
+  void unlock_refresh(std::string_view key, const std::string& token) {
+    guarded([&]() -> int {
+      const std::string k = lock_key(key);
+      auto conn = pool_.acquire();
+      (void)detail::run_script(*conn, detail::unlock_script(), {"1", k, token});
+      return 0;
+    });
+  }
+
+  /// True when the last connection attempt or command succeeded.
+  [[nodiscard]] bool healthy() const noexcept { return pool_.healthy(); }
+
+  [[nodiscard]] const RedisOptions& options() const noexcept { return options_; }
+
+  /// The Redis key of an entry: "<prefix>k:<key>".
+  [[nodiscard]] std::string entry_key(std::string_view key) const { return join("k:", key); }
+  /// The Redis set indexing a tag: "<prefix>t:<tag>".
+  [[nodiscard]] std::string tag_key(std::string_view tag) const { return join("t:", tag); }
+  /// The Redis key of a refresh lock: "<prefix>l:<key>".
+  [[nodiscard]] std::string lock_key(std::string_view key) const { return join("l:", key); }
+
+ private:
+  static detail::RedisPoolSettings pool_settings(const RedisOptions& o) {
+    detail::RedisPoolSettings s;
+    s.host = o.host;
+    s.port = o.port;
+    s.connect_timeout = o.connect_timeout;
+    s.command_timeout = o.command_timeout;
+    s.pool_size = o.pool_size;
+    s.backoff_min = o.reconnect_backoff_min;
+    s.backoff_max = o.reconnect_backoff_max;
+    s.password = o.password;
+    s.db = o.db;
+    return s;
+  }
+
+  // Every failure leaves as StoreError, whatever raised it (codec included).
+  template <class F>
+  static auto guarded(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const StoreError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw StoreError(std::string("smartcache: redis store: ") + e.what());
+    } catch (...) {
+      throw StoreError("smartcache: redis store: unknown failure");
+    }
+  }
+
+  static long long integer_reply(const detail::ReplyPtr& r, std::string_view what) {
+    detail::RedisConnection::throw_if_error(r, what);
+    if (r->type != REDIS_REPLY_INTEGER)
+      throw StoreError("smartcache: redis " + std::string(what) + ": not an integer");
+    return r->integer;
+  }
+
+  static bool starts_with(std::string_view s, std::string_view p) noexcept {
+    return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
+  }
+
+  // The prefix is user text: keep glob metacharacters literal in SCAN MATCH.
+  static std::string glob_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  template <class OnBatch>
+  static void scan(detail::RedisConnection& conn, const std::string& pattern, OnBatch&& on_batch) {
+    std::string cursor = "0";
+    std::vector<std::string_view> batch;
+    do {
+      auto reply = conn.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      detail::RedisConnection::throw_if_error(reply, "SCAN");
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+          reply->element[0]->type != REDIS_REPLY_STRING ||
+          reply->element[1]->type != REDIS_REPLY_ARRAY)
+        throw StoreError("smartcache: redis SCAN: unexpected reply");
+      cursor.assign(reply->element[0]->str, reply->element[0]->len);
+      const redisReply* keys = reply->element[1];
+      batch.clear();
+      for (std::size_t i = 0; i < keys->elements; ++i)
+        if (keys->element[i]->type == REDIS_REPLY_STRING)
+          batch.emplace_back(keys->element[i]->str, keys->element[i]->len);
+      if (!batch.empty()) on_batch(batch);
+    } while (cursor != "0");
+  }
+
+  static std::string random_token() {
+    thread_local std::mt19937_64 rng([] {
+      std::random_device rd;
+      std::seed_seq seq{rd(), rd(), rd(), rd(),
+                        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())),
+                        static_cast<unsigned>(
+                            std::chrono::steady_clock::now().time_since_epoch().count())};
+      return std::mt19937_64(seq);
+    }());
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string token;
+    token.reserve(32);
+    for (int part = 0; part < 2; ++part) {
+      std::uint64_t v = rng();
+      for (int i = 0; i < 16; ++i, v >>= 4) token.push_back(hex[v & 0xFu]);
+    }
+    return token;
+  }
+
+  std::string join(std::string_view kind, std::string_view key) const {
+    std::string out;
+    out.reserve(options_.key_prefix.size() + kind.size() + key.size());
+    out.append(options_.key_prefix).append(kind).append(key);
+    return out;
+  }
+
+  RedisOptions options_;
+  detail::RedisPool pool_;
+};
+
+}  // namespace smartcache

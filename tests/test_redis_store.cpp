@@ -1,0 +1,487 @@
+// RedisStore against a real redis-server started by the test harness.
+#include "support/catch.hpp"
+#include "support/redis_server.hpp"
+
+#include <smartcache/redis_store.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using smartcache::Entry;
+using smartcache::RedisOptions;
+using smartcache::RedisStore;
+using smartcache::StoreError;
+using smartcache::WallTime;
+using smartcache::detail::RedisConnection;
+using smartcache::detail::ReplyPtr;
+
+namespace {
+
+const WallTime t0 = WallTime(std::chrono::seconds(1'700'000'000));
+
+RedisOptions options_for(int port, std::string prefix = "test:") {
+  RedisOptions o;
+  o.port = port;
+  o.key_prefix = std::move(prefix);
+  o.command_timeout = 1000ms;  // generous: sanitizer builds on a shared machine
+  o.connect_timeout = 1000ms;
+  o.reconnect_backoff_min = 10ms;
+  o.reconnect_backoff_max = 50ms;
+  return o;
+}
+
+// An entry whose horizons are relative to `now`.
+template <class V = std::string>
+Entry<V> entry(V value, std::vector<std::string> tags = {}, WallTime now = t0,
+               std::chrono::milliseconds fresh = 60s, std::chrono::milliseconds stale = 120s) {
+  Entry<V> e;
+  e.value = std::move(value);
+  e.stored_at = now;
+  e.fresh_until = now + fresh;
+  e.stale_until = now + stale;
+  e.tags = std::move(tags);
+  return e;
+}
+
+// A plain connection for checking what the store wrote.
+struct Raw {
+  explicit Raw(int port)
+      : conn(RedisConnection::open("127.0.0.1", port, 1000ms, 1000ms, "", 0)) {}
+  ReplyPtr operator()(const smartcache::detail::Command& c) { return conn.command(c); }
+  long long integer(const smartcache::detail::Command& c) {
+    auto r = conn.command(c);
+    REQUIRE(r->type == REDIS_REPLY_INTEGER);
+    return r->integer;
+  }
+  std::set<std::string> members(const std::string& set_key) {
+    auto r = conn.command({"SMEMBERS", set_key});
+    REQUIRE(r->type == REDIS_REPLY_ARRAY);
+    std::set<std::string> out;
+    for (std::size_t i = 0; i < r->elements; ++i)
+      out.emplace(r->element[i]->str, r->element[i]->len);
+    return out;
+  }
+  bool exists(const std::string& key) { return integer({"EXISTS", key}) == 1; }
+  RedisConnection conn;
+};
+
+}  // namespace
+
+TEST_CASE("RedisStore round-trips every operation", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  CHECK(store.healthy());
+
+  CHECK_FALSE(store.get("a", t0).has_value());
+  CHECK(store.put("a", entry<std::string>("alpha", {"m1"}), t0) == 0);
+  CHECK(store.put("b", entry<std::string>("beta"), t0) == 0);
+  auto a = store.get("a", t0);
+  REQUIRE(a.has_value());
+  CHECK(a->value == "alpha");
+  CHECK(a->stored_at == t0);
+  CHECK(a->fresh_until == t0 + 60s);
+  CHECK(a->stale_until == t0 + 120s);
+  CHECK(a->tags == std::vector<std::string>{"m1"});
+  CHECK(store.size() == 2);
+
+  store.put("a", entry<std::string>("alpha2"), t0);  // replace
+  CHECK(store.get("a", t0)->value == "alpha2");
+
+  CHECK(store.erase("a"));
+  CHECK_FALSE(store.erase("a"));
+  CHECK_FALSE(store.get("a", t0).has_value());
+  CHECK(store.size() == 1);
+  CHECK(store.clear() == 1);
+  CHECK(store.size() == 0);
+}
+
+TEST_CASE("RedisStore keeps binary keys and values intact", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  const std::string key("k\0\xff y*", 6);
+  std::string value;
+  for (int i = 0; i < 256; ++i) value.push_back(static_cast<char>(i));
+  value += std::string(100000, '\0');
+  store.put(key, entry(value, {std::string("t\0g", 3)}), t0);
+  auto got = store.get(key, t0);
+  REQUIRE(got.has_value());
+  CHECK(got->value == value);
+  CHECK(got->tags == std::vector<std::string>{std::string("t\0g", 3)});
+  CHECK(store.erase_tagged(std::string("t\0g", 3), {}) == 1);
+
+  RedisStore<double> numbers(options_for(redis->port(), "num:"));
+  numbers.put("pi", entry<double>(3.14159), t0);
+  CHECK(numbers.get("pi", t0)->value == 3.14159);
+}
+
+TEST_CASE("RedisStore sets the Redis expiry at stale_until", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  Raw raw(redis->port());
+
+  store.put("k", entry<std::string>("v", {"tag"}, t0, 10s, 30s), t0);
+  const long long pttl = raw.integer({"PTTL", store.entry_key("k")});
+  CHECK(pttl > 25'000);
+  CHECK(pttl <= 30'000);
+  // The tag set outlives the entry by the slack (1 min by default).
+  const long long tag_pttl = raw.integer({"PTTL", store.tag_key("tag")});
+  CHECK(tag_pttl > 85'000);
+  CHECK(tag_pttl <= 90'000);
+
+  SECTION("a shorter-lived entry never shortens a tag set") {
+    store.put("short", entry<std::string>("v", {"tag"}, t0, 1s, 2s), t0);
+    CHECK(raw.integer({"PTTL", store.tag_key("tag")}) > 85'000);
+  }
+  SECTION("a longer-lived entry extends it") {
+    store.put("long", entry<std::string>("v", {"tag"}, t0, 1s, 600s), t0);
+    CHECK(raw.integer({"PTTL", store.tag_key("tag")}) > 655'000);
+  }
+  SECTION("get treats an entry past stale_until as absent") {
+    CHECK(store.get("k", t0 + 29s).has_value());
+    CHECK_FALSE(store.get("k", t0 + 30s).has_value());
+  }
+  SECTION("an entry already past stale_until is not written") {
+    store.put("old", entry<std::string>("v", {}, t0, 1s, 2s), t0 + 2s);
+    CHECK_FALSE(raw.exists(store.entry_key("old")));
+  }
+}
+
+TEST_CASE("RedisStore keeps its keys under its prefix", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port(), "app:"));
+  Raw raw(redis->port());
+  store.put("x", entry<std::string>("v", {"m"}), t0);
+  auto lock = store.try_lock_refresh("x", 10s);
+  REQUIRE(lock.has_value());
+  CHECK(raw.exists("app:k:x"));
+  CHECK(raw.members("app:t:m") == std::set<std::string>{"app:k:x"});
+  CHECK(raw.exists("app:l:x"));
+  CHECK(raw.integer({"DBSIZE"}) == 3);
+}
+
+TEST_CASE("clear and size touch only this store's prefix", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  // A glob metacharacter in the prefix must match literally.
+  RedisStore<std::string> store(options_for(redis->port(), "t*st:"));
+  RedisStore<std::string> neighbour(options_for(redis->port(), "tXst:"));
+  Raw raw(redis->port());
+  for (int i = 0; i < 2500; ++i) store.put("k" + std::to_string(i), entry<std::string>("v", {"m"}), t0);
+  neighbour.put("k1", entry<std::string>("n", {"m"}), t0);
+  raw({"SET", "foreign", "survives"});
+  raw({"SET", "t*st:unrelated-but-prefixed", "goes"});
+  auto lock = store.try_lock_refresh("k1", 10s);
+
+  CHECK(store.size() == 2500);
+  CHECK(neighbour.size() == 1);
+  CHECK(store.clear() == 2500);
+  CHECK(store.size() == 0);
+  CHECK_FALSE(raw.exists(store.tag_key("m")));
+  CHECK_FALSE(raw.exists("t*st:unrelated-but-prefixed"));
+  CHECK(raw.exists(store.lock_key("k1")));  // an in-flight refresh keeps its lock
+  CHECK(raw.exists("foreign"));
+  CHECK(neighbour.get("k1", t0)->value == "n");
+  CHECK(raw.exists(neighbour.tag_key("m")));
+}
+
+TEST_CASE("erase_tagged erases scope AND any-of, nothing else", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  Raw raw(redis->port());
+  // Three matches, three markets.
+  store.put("m1:goals", entry<std::string>("v", {"match:1", "goals"}), t0);
+  store.put("m1:cards", entry<std::string>("v", {"match:1", "cards"}), t0);
+  store.put("m1:both", entry<std::string>("v", {"match:1", "goals", "cards"}), t0);
+  store.put("m2:goals", entry<std::string>("v", {"match:2", "goals"}), t0);
+  store.put("m2:corners", entry<std::string>("v", {"match:2", "corners"}), t0);
+  store.put("untagged", entry<std::string>("v"), t0);
+
+  auto present = [&] {
+    std::set<std::string> out;
+    for (const char* k : {"m1:goals", "m1:cards", "m1:both", "m2:goals", "m2:corners", "untagged"})
+      if (store.get(k, t0)) out.emplace(k);
+    return out;
+  };
+
+  SECTION("scope and any-of") {
+    CHECK(store.erase_tagged("match:1", {"goals", "corners"}) == 2);
+    CHECK(present() == std::set<std::string>{"m1:cards", "m2:goals", "m2:corners", "untagged"});
+    // Erased keys left the sets passed to the script.
+    CHECK(raw.members(store.tag_key("match:1")) == std::set<std::string>{store.entry_key("m1:cards")});
+    CHECK(raw.members(store.tag_key("goals")) == std::set<std::string>{store.entry_key("m2:goals")});
+  }
+  SECTION("scope only") {
+    CHECK(store.erase_tagged("match:2", {}) == 2);
+    CHECK(present() == std::set<std::string>{"m1:goals", "m1:cards", "m1:both", "untagged"});
+  }
+  SECTION("any-of only") {
+    CHECK(store.erase_tagged("", {"cards", "corners"}) == 3);
+    CHECK(present() == std::set<std::string>{"m1:goals", "m2:goals", "untagged"});
+  }
+  SECTION("both empty erases nothing") {
+    CHECK(store.erase_tagged("", {}) == 0);
+    CHECK(present().size() == 6);
+  }
+  SECTION("unknown tags erase nothing") {
+    CHECK(store.erase_tagged("match:9", {"goals"}) == 0);
+    CHECK(store.erase_tagged("match:1", {"offsides"}) == 0);
+    CHECK(present().size() == 6);
+  }
+  SECTION("a large scope with a small any-of set, and the reverse") {
+    for (int i = 0; i < 300; ++i)
+      store.put("bulk" + std::to_string(i), entry<std::string>("v", {"match:1", i % 3 == 0 ? "x" : "y"}), t0);
+    CHECK(store.erase_tagged("match:1", {"x"}) == 100);
+    CHECK(store.erase_tagged("", {"y"}) == 200);
+  }
+  SECTION("a key rewritten with other tags is judged by its tags now") {
+    store.put("m1:goals", entry<std::string>("v2", {"match:3"}), t0);  // still listed in match:1/goals
+    CHECK(store.erase_tagged("match:1", {"goals"}) == 1);             // m1:both only
+    CHECK(store.get("m1:goals", t0)->value == "v2");
+    CHECK(raw.members(store.tag_key("goals")) == std::set<std::string>{store.entry_key("m2:goals")});
+  }
+  SECTION("keys that expired or were erased are only pruned from the sets") {
+    CHECK(store.erase("m1:goals"));
+    CHECK(store.erase_tagged("match:1", {"goals"}) == 1);
+    CHECK_FALSE(raw.members(store.tag_key("goals")).count(store.entry_key("m1:goals")));
+  }
+  SECTION("works after the server forgot the script (NOSCRIPT -> EVAL)") {
+    raw({"SCRIPT", "FLUSH"});
+    CHECK(store.erase_tagged("match:2", {"corners"}) == 1);
+  }
+}
+
+TEST_CASE("erase_tagged is atomic for other clients", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  constexpr int n = 400;
+  smartcache::detail::Command mget{"MGET"};
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i) {
+    store.put("k" + std::to_string(i), entry<std::string>("v", {"scope", "market"}), t0);
+    keys.push_back(store.entry_key("k" + std::to_string(i)));
+  }
+  for (const auto& k : keys) mget.push_back(k);
+
+  // A reader takes atomic snapshots (MGET) while the invalidation runs: each
+  // snapshot must see all entries or none, never a half-erased scope.
+  std::atomic<bool> done{false};
+  std::atomic<int> partial{0}, snapshots{0};
+  std::thread reader([&] {
+    Raw raw(redis->port());
+    while (!done.load()) {
+      auto r = raw(mget);
+      int present = 0;
+      for (std::size_t i = 0; i < r->elements; ++i) present += r->element[i]->type == REDIS_REPLY_STRING;
+      if (present != 0 && present != n) partial.fetch_add(1);
+      snapshots.fetch_add(1);
+    }
+  });
+  while (snapshots.load() < 5) std::this_thread::yield();
+  CHECK(store.erase_tagged("scope", {"market"}) == static_cast<std::size_t>(n));
+  const int before = snapshots.load();
+  while (snapshots.load() < before + 5) std::this_thread::yield();
+  done = true;
+  reader.join();
+  CHECK(partial.load() == 0);
+  CHECK(store.size() == 0);
+}
+
+TEST_CASE("refresh lock: one owner, released only by its token", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> other_instance(options_for(redis->port()));
+  Raw raw(redis->port());
+
+  auto token = store.try_lock_refresh("k", 5s);
+  REQUIRE(token.has_value());
+  CHECK_FALSE(other_instance.try_lock_refresh("k", 5s).has_value());
+  CHECK_FALSE(store.try_lock_refresh("k", 5s).has_value());
+  const long long pttl = raw.integer({"PTTL", store.lock_key("k")});
+  CHECK(pttl > 0);
+  CHECK(pttl <= 5000);
+
+  other_instance.unlock_refresh("k", "not-the-token");
+  CHECK(raw.exists(store.lock_key("k")));
+  CHECK_FALSE(other_instance.try_lock_refresh("k", 5s).has_value());
+
+  store.unlock_refresh("k", *token);
+  CHECK_FALSE(raw.exists(store.lock_key("k")));
+  auto second = other_instance.try_lock_refresh("k", 5s);
+  REQUIRE(second.has_value());
+  CHECK(*second != *token);
+  store.unlock_refresh("k", *token);  // a stale owner cannot release the new lock
+  CHECK(raw.exists(store.lock_key("k")));
+}
+
+TEST_CASE("refresh lock lets exactly one of many concurrent callers through", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> a(options_for(redis->port()));
+  RedisStore<std::string> b(options_for(redis->port()));
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      auto& s = i % 2 ? a : b;
+      if (s.try_lock_refresh("hot", 10s)) winners.fetch_add(1);
+    });
+  for (auto& t : threads) t.join();
+  CHECK(winners.load() == 1);
+}
+
+TEST_CASE("RedisStore reports Redis errors and corrupt values as StoreError", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  Raw raw(redis->port());
+  raw({"SET", store.entry_key("corrupt"), "\x07garbage"});
+  CHECK_THROWS_AS(store.get("corrupt", t0), StoreError);
+  raw({"RPUSH", store.entry_key("list"), "x"});
+  CHECK_THROWS_AS(store.get("list", t0), StoreError);
+  // Error replies leave the connection usable and the store healthy.
+  CHECK(store.healthy());
+  store.put("ok", entry<std::string>("v"), t0);
+  CHECK(store.get("ok", t0)->value == "v");
+}
+
+TEST_CASE("RedisStore authenticates and selects its database", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  Raw raw(redis->port());
+  auto o = options_for(redis->port());
+  o.db = 3;
+  {
+    RedisStore<std::string> store(o);
+    store.put("k", entry<std::string>("v"), t0);
+    CHECK(raw.integer({"DBSIZE"}) == 0);  // raw is on db 0
+    raw({"SELECT", "3"});
+    CHECK(raw.exists(store.entry_key("k")));
+  }
+  raw({"CONFIG", "SET", "requirepass", "s3cret"});
+  o.password = "s3cret";
+  RedisStore<std::string> authed(o);
+  CHECK(authed.healthy());
+  CHECK(authed.get("k", t0)->value == "v");
+  o.password = "wrong";
+  RedisStore<std::string> refused(o);
+  CHECK_FALSE(refused.healthy());
+  CHECK_THROWS_AS(refused.get("k", t0), StoreError);
+}
+
+TEST_CASE("RedisStore on a dead port: constructs, unhealthy, throws StoreError", "[redis]") {
+  const int port = smartcache_test::pick_free_port();  // nothing listens there
+  RedisOptions o = options_for(port);
+  std::optional<RedisStore<std::string>> store;
+  REQUIRE_NOTHROW(store.emplace(o));
+  CHECK_FALSE(store->healthy());
+  CHECK_THROWS_AS(store->get("k", t0), StoreError);
+  CHECK_THROWS_AS(store->put("k", entry<std::string>("v", {"t"}), t0), StoreError);
+  CHECK_THROWS_AS(store->erase("k"), StoreError);
+  CHECK_THROWS_AS(store->erase_tagged("s", {"m"}), StoreError);
+  CHECK_THROWS_AS(store->clear(), StoreError);
+  CHECK_THROWS_AS(store->size(), StoreError);
+  CHECK_THROWS_AS(store->try_lock_refresh("k", 1s), StoreError);
+  CHECK_THROWS_AS(store->unlock_refresh("k", "t"), StoreError);
+  CHECK_FALSE(store->healthy());
+}
+
+TEST_CASE("a server that accepts but never answers: one timeout, then fail fast", "[redis]") {
+  // A listening socket nobody accepts from: connects succeed (the kernel
+  // completes the handshake), commands time out.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(fd, 64) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+
+  RedisOptions o = options_for(ntohs(addr.sin_port));
+  o.command_timeout = 50ms;
+  o.reconnect_backoff_min = 60s;  // the whole test runs inside the first backoff
+  o.reconnect_backoff_max = 60s;
+  RedisStore<std::string> store(o);
+
+  const auto first_start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(store.get("k", t0), StoreError);
+  const auto first = std::chrono::steady_clock::now() - first_start;
+  CHECK(first >= 45ms);  // it did wait for the command timeout
+  CHECK_FALSE(store.healthy());
+
+  const auto rest_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50; ++i) CHECK_THROWS_AS(store.get("k", t0), StoreError);
+  // 50 calls that touched the network would take 50 timeouts (2.5 s).
+  CHECK(std::chrono::steady_clock::now() - rest_start < 500ms);
+
+  // Exactly one connection was ever opened: none during the backoff.
+  REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+  int accepted = 0;
+  for (;;) {
+    const int c = ::accept(fd, nullptr, nullptr);
+    if (c < 0) break;
+    ++accepted;
+    ::close(c);
+  }
+  CHECK(accepted == 1);
+  ::close(fd);
+}
+
+TEST_CASE("RedisStore reconnects after a restart on the same port", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  store.put("k", entry<std::string>("v"), t0);
+  REQUIRE(store.get("k", t0).has_value());
+
+  redis->stop();
+  CHECK_THROWS_AS(store.get("k", t0), StoreError);
+  CHECK_FALSE(store.healthy());
+
+  redis->start();
+  // Bounded wait for the backoff (max 50 ms here) to let a probe through.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  bool recovered = false;
+  while (!recovered && std::chrono::steady_clock::now() < deadline) {
+    try {
+      store.put("k", entry<std::string>("v2"), t0);
+      recovered = true;
+    } catch (const StoreError&) {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  REQUIRE(recovered);
+  CHECK(store.healthy());
+  CHECK(store.get("k", t0)->value == "v2");
+}
+
+TEST_CASE("RedisStore under concurrent use from many threads", "[redis][stress]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  auto o = options_for(redis->port());
+  o.pool_size = 3;  // fewer connections than threads: the pool must share them
+  RedisStore<std::string> store(o);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < 150; ++i) {
+          const std::string key = "k" + std::to_string(t) + ":" + std::to_string(i % 20);
+          store.put(key, entry<std::string>(key, {"thread" + std::to_string(t), "all"}), t0);
+          auto e = store.get(key, t0);
+          if (!e || e->value != key) failures.fetch_add(1);
+          if (i % 50 == 49) (void)store.erase_tagged("thread" + std::to_string(t), {"all"});
+        }
+      } catch (const std::exception&) {
+        failures.fetch_add(1000);
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(failures.load() == 0);
+  CHECK(store.healthy());
+}
