@@ -1,0 +1,103 @@
+// smartcache - what a SmartCache is configured with, asked with, and answers.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy.hpp"
+#include "types.hpp"
+
+namespace smartcache {
+
+/// The tunables of a SmartCache, fixed at construction.
+///
+/// Example:
+///   smartcache::Config cfg;
+///   cfg.zones.set_policy(smartcache::Zone::golden, {std::chrono::seconds(30), std::chrono::seconds(30)});
+///   cfg.ttl_jitter = 0.1;                                  // spread expiries by +-10 %
+///   cfg.executor = [&pool](std::function<void()> task) { pool.post(std::move(task)); };
+///   smartcache::SmartCache<smartcache::MemoryStore<Odds>> cache(cfg);
+struct Config {
+  /// false: every request computes (strategy compute) and nothing is looked
+  /// up, stored, or evaluated (no VIX status, no zone).
+  bool enabled = true;
+
+  /// Zone boundaries and each zone's fresh TTL and stale window.
+  ZoneTable zones = ZoneTable::defaults();
+
+  /// Under a VIX warning the fresh TTL and stale window are multiplied by this
+  /// factor (clamped to (0, 1], see `scaled`).
+  double vix_warning_factor = 0.5;
+
+  /// Fraction (clamped to [0, 0.5]) by which each stored entry's fresh TTL is
+  /// moved at random, so that entries stored together do not expire together.
+  double ttl_jitter = 0;
+
+  /// How long past the end of its stale window an entry may still answer a
+  /// request whose compute threw (stale-if-error, strategy serve_stale); the
+  /// store keeps every entry that much longer. Zero disables it (an entry
+  /// inside its stale window is served stale without a foreground compute).
+  std::chrono::milliseconds stale_if_error = std::chrono::minutes(5);
+
+  /// After a background refresh of a key fails, no new refresh of that key is
+  /// scheduled before this much (wall) time has passed; stale serving goes on.
+  std::chrono::milliseconds refresh_retry_backoff = std::chrono::seconds(10);
+
+  /// Lifetime of the distributed refresh lock, for stores that offer one
+  /// (`try_lock_refresh`): a crashed holder blocks refreshes at most this long.
+  std::chrono::milliseconds refresh_lock_ttl = std::chrono::seconds(30);
+
+  /// Built-in refresh pool (used when `executor` is empty): worker threads
+  /// (started on the first refresh) and queue bound; a full queue drops the
+  /// refresh and counts `swr_background_dropped`.
+  std::size_t refresh_threads = 2;
+  std::size_t refresh_queue = 1024;
+
+  /// Monotonic clock of latency measurement; empty = steady_clock::now.
+  /// Read at most twice per sampled request and never for the others.
+  std::function<std::chrono::steady_clock::time_point()> latency_clock;
+
+  /// Wall clock of zones and entry ages; empty = system_clock::now. Read once
+  /// per request and once per background refresh.
+  std::function<std::chrono::system_clock::time_point()> wall_clock;
+
+  /// Runs background refreshes; empty = the built-in pool. It may run the
+  /// task inline, later, on any thread, or never (a task destroyed unrun counts
+  /// as dropped); throwing means refused (dropped). Tasks that run after the
+  /// cache is destroyed do nothing.
+  std::function<void(std::function<void()>)> executor;
+};
+
+/// What a request is about: the tags its entry carries (what invalidations
+/// match), the kickoff that selects its zone, and the VIX status of each feed.
+///
+/// Example:
+///   smartcache::RequestContext ctx{{"match:42", "btts"}, kickoff, {{"epl", smartcache::VixStatus::normal}}};
+struct RequestContext {
+  std::vector<std::string> tags;
+  std::optional<std::chrono::system_clock::time_point> kickoff;
+  std::map<std::string, VixStatus> vix;
+};
+
+/// The answer to one request and how it was reached.
+///
+/// `zone` is empty when the request never reached zone evaluation (cache
+/// disabled, VIX panic, wall clock failure); `vix` is `normal` when the cache
+/// is disabled (not evaluated); `age` is how old the served value is (zero for
+/// a value computed by this request or the one it waited for).
+template <class V>
+struct Result {
+  V value;
+  Strategy strategy = Strategy::compute;
+  std::optional<Zone> zone;
+  VixStatus vix = VixStatus::normal;
+  std::chrono::milliseconds age{0};
+};
+
+}  // namespace smartcache

@@ -1,0 +1,272 @@
+// smartcache - the state a SmartCache shares with its background refreshes.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../cache_config.hpp"
+#include "../log.hpp"
+#include "../metrics.hpp"
+#include "../policy.hpp"
+#include "../store.hpp"
+#include "../tags.hpp"
+#include "clock.hpp"
+#include "invalidation_guard.hpp"
+#include "lifetime_gate.hpp"
+#include "refresh_tracker.hpp"
+#include "single_flight.hpp"
+#include "store_traits.hpp"
+
+namespace smartcache::detail {
+
+inline std::string current_exception_message() noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    try {
+      return e.what();
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
+// Logs `message` with the current exception's text, at most once per interval per site.
+inline void warn_throttled(LogThrottle& throttle, std::string_view message, std::string_view key) noexcept {
+  const auto suppressed = throttle.permit();
+  if (suppressed < 0) return;
+  try {
+    log(LogLevel::warning, message,
+        {{"key", std::string(key)},
+         {"error", current_exception_message()},
+         {"suppressed", std::to_string(suppressed)}});
+  } catch (...) {
+  }
+}
+
+inline LogThrottle& store_error_throttle() noexcept {
+  static LogThrottle t(std::chrono::seconds(10));
+  return t;
+}
+inline LogThrottle& refresh_error_throttle() noexcept {
+  static LogThrottle t(std::chrono::seconds(10));
+  return t;
+}
+inline LogThrottle& wall_clock_throttle() noexcept {
+  static LogThrottle t(std::chrono::seconds(10));
+  return t;
+}
+
+enum class Freshness { fresh, stale, too_stale };
+
+// Everything a SmartCache shares with the refresh tasks it queued. Tasks hold
+// it through a weak_ptr and enter `gate` before touching it, so a task that
+// outlives the cache does nothing.
+// Thread-safe: every member may be used concurrently.
+template <class Store>
+class CacheCore {
+ public:
+  using value_type = typename Store::value_type;
+  using V = value_type;
+
+  CacheCore(std::shared_ptr<Store> s, Config c, CacheMetrics& m)
+      : store(std::move(s)), cfg(std::move(c)), metrics(m) {
+    const auto zero = std::chrono::milliseconds(0);
+    cfg.stale_if_error = std::max(cfg.stale_if_error, zero);
+    cfg.refresh_retry_backoff = std::max(cfg.refresh_retry_backoff, zero);
+    // apply_jitter clamps the same way; a request judges freshness with this
+    // allowance so that a TTL jittered upwards is honoured.
+    jitter = std::isnan(cfg.ttl_jitter) ? 0.0 : std::clamp(cfg.ttl_jitter, 0.0, 0.5);
+  }
+
+  // The zone's policy, shortened under a VIX warning.
+  [[nodiscard]] ZonePolicy policy_for(Zone zone, VixStatus vix) const noexcept {
+    const ZonePolicy p = cfg.zones.policy(zone);
+    return vix == VixStatus::warning ? scaled(p, cfg.vix_warning_factor) : p;
+  }
+
+  // A new entry stored at `now`: fresh for the (jittered) TTL, then stale for
+  // the window, then kept for the stale-if-error grace before the store drops it.
+  [[nodiscard]] Entry<V> make_entry(V value, WallTime now, ZonePolicy p,
+                                    std::vector<std::string> entry_tags) const {
+    const auto ttl = jitter > 0 ? apply_jitter(p.fresh_ttl, jitter, jitter_bits()) : p.fresh_ttl;
+    Entry<V> e;
+    e.value = std::move(value);
+    e.stored_at = now;
+    e.fresh_until = now + ttl;
+    e.stale_until = e.fresh_until + p.stale_window + cfg.stale_if_error;
+    e.tags = std::move(entry_tags);
+    return e;
+  }
+
+  // An entry is fresh until its own fresh horizon, but never longer than the
+  // request's TTL (plus the jitter allowance) after it was stored: entering a
+  // shorter zone or a VIX warning shortens the life of entries stored before.
+  // The stale window (the request's) follows the end of freshness.
+  [[nodiscard]] WallTime fresh_end(const Entry<V>& e, ZonePolicy p) const noexcept {
+    auto limit = p.fresh_ttl;
+    if (jitter > 0)
+      limit += std::chrono::milliseconds(
+          static_cast<std::chrono::milliseconds::rep>(static_cast<double>(limit.count()) * jitter));
+    return std::min(e.fresh_until, e.stored_at + limit);
+  }
+
+  [[nodiscard]] Freshness classify(const Entry<V>& e, ZonePolicy p, WallTime now) const noexcept {
+    const WallTime end = fresh_end(e, p);
+    if (now < end) return Freshness::fresh;
+    if (now < end + p.stale_window) return Freshness::stale;
+    return Freshness::too_stale;
+  }
+
+  // Stale-if-error: may a too-stale entry answer a request whose compute threw?
+  [[nodiscard]] bool usable_on_error(const Entry<V>& e, ZonePolicy p, WallTime now) const noexcept {
+    return now < fresh_end(e, p) + p.stale_window + cfg.stale_if_error;
+  }
+
+  struct PutOutcome {
+    std::uint32_t evictions = 0;
+    std::uint32_t store_errors = 0;
+    bool stored = false;  // put succeeded and no invalidation overtook it
+  };
+
+  // Stores `entry` unless the computation `op` was overtaken by an invalidation
+  // (InvalidationGuard's protocol: check, put, re-check and undo).
+  PutOutcome put_guarded(std::string_view key, Entry<V>&& entry, WallTime now,
+                         InvalidationGuard::Id op) noexcept {
+    PutOutcome out;
+    try {
+      if (guard.poisoned(op)) return out;
+      out.evictions = static_cast<std::uint32_t>(std::min<std::size_t>(
+          store->put(key, std::move(entry), now), UINT32_MAX));
+      out.stored = true;
+    } catch (...) {
+      ++out.store_errors;
+      warn_throttled(store_error_throttle(), "store put failed; value served but not cached", key);
+      return out;
+    }
+    try {
+      if (guard.poisoned(op)) {
+        out.stored = false;
+        store->erase(key);
+      }
+    } catch (...) {
+      ++out.store_errors;
+      warn_throttled(store_error_throttle(), "store erase failed undoing an invalidated put", key);
+    }
+    return out;
+  }
+
+  // One queued background refresh. Whoever claims it first (the task that runs
+  // it, or the scheduler when the executor refuses it) settles it; a ticket
+  // destroyed unclaimed (an executor dropped the task) counts as dropped.
+  struct RefreshTicket {
+    std::weak_ptr<CacheCore> core;
+    std::string key;
+    InvalidationGuard::Id op = 0;
+    WallTime scheduled_at{};
+    std::function<V()> compute;
+    std::vector<std::string> tags;
+    std::optional<WallTime> kickoff;
+    VixStatus vix = VixStatus::normal;
+    std::atomic<bool> claimed{false};
+
+    [[nodiscard]] bool claim() noexcept { return !claimed.exchange(true); }
+
+    RefreshTicket() = default;
+    RefreshTicket(const RefreshTicket&) = delete;
+    RefreshTicket& operator=(const RefreshTicket&) = delete;
+    ~RefreshTicket() {
+      if (claimed.load()) return;
+      if (auto c = core.lock()) c->drop_refresh(*this);
+    }
+  };
+
+  // The executor refused or lost the refresh: forget it and count it.
+  void drop_refresh(RefreshTicket& t) noexcept {
+    LifetimeGate::Pass pass(gate);
+    if (!pass) return;
+    guard.end(t.op);
+    refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff);
+    metrics.increment(Counter::swr_background_dropped);
+  }
+
+  // Body of a refresh task; the caller has entered the gate and claimed `t`.
+  void run_refresh(RefreshTicket& t) noexcept {
+    if (guard.poisoned(t.op)) {  // invalidated while queued: its result could not be stored
+      guard.end(t.op);
+      refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff);
+      return;
+    }
+    WallTime now = t.scheduled_at;
+    try {
+      now = read_clock(cfg.wall_clock);
+    } catch (...) {
+      warn_throttled(wall_clock_throttle(), "wall clock failed; refresh uses its scheduling time", t.key);
+    }
+    std::optional<std::string> token;
+    if constexpr (has_refresh_lock_v<Store>) {
+      try {
+        auto lock = store->try_lock_refresh(t.key, cfg.refresh_lock_ttl);
+        if (lock) token.emplace(std::move(*lock));
+      } catch (...) {
+        metrics.increment(Counter::cache_errors);
+        warn_throttled(store_error_throttle(), "store refresh lock failed; refresh skipped", t.key);
+      }
+      if (!token) {  // another instance refreshes this key; keep serving stale
+        guard.end(t.op);
+        refreshes.finish(t.key, false, now, cfg.refresh_retry_backoff);
+        return;
+      }
+    }
+    bool failed = false;
+    try {
+      V value = t.compute();
+      const ZonePolicy p = policy_for(cfg.zones.zone_for(t.kickoff, now), t.vix);
+      const PutOutcome out = put_guarded(t.key, make_entry(std::move(value), now, p, t.tags), now, t.op);
+      if (out.evictions > 0) metrics.increment(Counter::cache_evictions, out.evictions);
+      if (out.store_errors > 0) {
+        metrics.increment(Counter::cache_errors, out.store_errors);
+        failed = true;
+      }
+    } catch (...) {
+      failed = true;
+      warn_throttled(refresh_error_throttle(), "background refresh failed; stale entry kept", t.key);
+    }
+    metrics.increment(failed ? Counter::swr_background_error : Counter::swr_background_success);
+    if constexpr (has_refresh_lock_v<Store>) {
+      try {
+        store->unlock_refresh(t.key, *token);
+      } catch (...) {
+        metrics.increment(Counter::cache_errors);
+        warn_throttled(store_error_throttle(), "store refresh unlock failed", t.key);
+      }
+    }
+    guard.end(t.op);
+    refreshes.finish(t.key, failed, now, cfg.refresh_retry_backoff);
+  }
+
+  std::shared_ptr<Store> store;
+  Config cfg;
+  CacheMetrics& metrics;
+  TagManager tags;
+  InvalidationGuard guard;
+  RefreshTracker refreshes;
+  SingleFlight<V> flight;
+  LifetimeGate gate;
+  double jitter = 0;
+};
+
+}  // namespace smartcache::detail

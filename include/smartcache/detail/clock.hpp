@@ -1,0 +1,37 @@
+// smartcache - reading the injected clocks, and the cheap randomness of TTL jitter.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <thread>
+
+namespace smartcache::detail {
+
+using SteadyClockFn = std::function<std::chrono::steady_clock::time_point()>;
+using WallClockFn = std::function<std::chrono::system_clock::time_point()>;
+
+// An empty function means the standard clock. May throw whatever an injected
+// clock throws; callers decide what a failed reading means.
+inline std::chrono::steady_clock::time_point read_clock(const SteadyClockFn& clock) {
+  return clock ? clock() : std::chrono::steady_clock::now();
+}
+
+inline std::chrono::system_clock::time_point read_clock(const WallClockFn& clock) {
+  return clock ? clock() : std::chrono::system_clock::now();
+}
+
+// splitmix64 on a thread-local state: TTL jitter needs spread, not quality,
+// and must not contend between threads or read a clock per draw.
+inline std::uint64_t jitter_bits() noexcept {
+  thread_local std::uint64_t state =
+      static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) ^
+      0x9E3779B97F4A7C15ULL;
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace smartcache::detail

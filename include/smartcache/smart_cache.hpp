@@ -1,0 +1,336 @@
+// smartcache - SmartCache<Store>: decides per request how to answer, and records why.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "cache_config.hpp"
+#include "detail/cache_core.hpp"
+#include "detail/request_scope.hpp"
+#include "detail/thread_pool.hpp"
+#include "log.hpp"
+#include "memory_store.hpp"
+#include "metrics.hpp"
+#include "policy.hpp"
+#include "store.hpp"
+#include "tags.hpp"
+#include "types.hpp"
+
+namespace smartcache {
+
+/// A cache in front of expensive computations that decides per request:
+/// bypass on VIX panic, TTL by time-to-kickoff zone, serve fresh, serve stale
+/// while one background refresh runs, or compute (one compute per key at a
+/// time); plus tag-based invalidation driven by events. Every request is
+/// recorded in `metrics()` with one lock acquisition, and recording never
+/// fails a request; store failures are counted and answered by computing.
+///
+/// The class is thread-safe: every member may be called concurrently from any
+/// number of threads; the Config clocks and executor are called concurrently
+/// too and must allow it. Destroying the cache waits for refreshes running on
+/// it; queued ones are discarded (built-in pool) or do nothing when they run
+/// (host executor).
+///
+/// Example:
+///   smartcache::CacheMetrics metrics;
+///   smartcache::SmartCache<smartcache::MemoryStore<double>> cache({}, metrics);
+///   auto r = cache.get_or_compute("odds:42:btts", [] { return price_btts(42); },
+///                                 {{"match:42", "btts"}, kickoff, {}});
+///   use(r.value);  // r.strategy: compute the first time, serve_fresh after
+template <class Store>
+class SmartCache {
+ public:
+  using store_type = Store;
+  using value_type = typename Store::value_type;
+
+  /// A cache over its own default-constructed Store.
+  ///
+  /// Example: `SmartCache<MemoryStore<std::string>> cache;  // global metrics, defaults`
+  explicit SmartCache(Config cfg = {}, CacheMetrics& metrics = global_metrics())
+      : SmartCache(std::make_shared<Store>(), std::move(cfg), metrics) {}
+
+  /// A cache over a shared store: two caches (or a test) see the same entries.
+  /// Throws std::invalid_argument when `store` is null.
+  ///
+  /// Example:
+  ///   auto store = std::make_shared<MemoryStore<int>>(10'000);
+  ///   SmartCache<MemoryStore<int>> cache(store, cfg, metrics);
+  SmartCache(std::shared_ptr<Store> store, Config cfg = {}, CacheMetrics& metrics = global_metrics())
+      : core_(make_core(std::move(store), std::move(cfg), metrics)) {
+    if (!core_->cfg.executor)
+      pool_ = std::make_unique<detail::ThreadPool>(core_->cfg.refresh_threads, core_->cfg.refresh_queue);
+  }
+
+  SmartCache(const SmartCache&) = delete;
+  SmartCache& operator=(const SmartCache&) = delete;
+
+  /// Waits for the refreshes running on this cache, discards the queued ones.
+  ~SmartCache() {
+    core_->gate.close();
+    pool_.reset();
+  }
+
+  /// Answers `key`: from the store when fresh, stale (queuing one background
+  /// refresh) when inside the stale window, otherwise by calling `compute()`
+  /// (once per key at a time: concurrent callers share its value or exception)
+  /// and storing the value with `ctx.tags`. See the README for the full flow.
+  ///
+  /// `compute` is called on this thread, and a copy of it runs the background
+  /// refresh later, possibly on another thread: it must be copyable and what it
+  /// captures must outlive the cache's refreshes (capture by value).
+  /// Exceptions of `compute` reach the caller unless a recent-enough stale
+  /// entry exists (stale-if-error); nothing else throws.
+  ///
+  /// Example:
+  ///   auto r = cache.get_or_compute("odds:42", [id = 42] { return price(id); },
+  ///                                 {{"match:42", "match_result"}, kickoff, feeds});
+  ///   if (r.strategy == smartcache::Strategy::serve_stale) { /* r.age old */ }
+  template <class F>
+  Result<value_type> get_or_compute(std::string_view key, F&& compute, const RequestContext& ctx = {}) {
+    static_assert(std::is_invocable_r_v<value_type, F&>, "compute must be callable as value_type()");
+    static_assert(std::is_copy_constructible_v<std::decay_t<F>>,
+                  "compute must be copyable: a copy runs the background refresh");
+    auto& core = *core_;
+    detail::RequestScope scope(core.metrics, core.cfg.latency_clock);
+    RequestRecord& rec = scope.record;
+
+    if (!core.cfg.enabled) {
+      rec.strategy = Strategy::compute;
+      return Result<value_type>{compute(), Strategy::compute, std::nullopt, VixStatus::normal, {}};
+    }
+    const VixStatus vix = vix_status_summary(ctx.vix);
+    rec.vix = vix;
+    if (vix == VixStatus::panic) {
+      rec.strategy = Strategy::bypass;
+      return Result<value_type>{compute(), Strategy::bypass, std::nullopt, vix, {}};
+    }
+    WallTime now;
+    try {
+      now = detail::read_clock(core.cfg.wall_clock);
+    } catch (...) {
+      detail::warn_throttled(detail::wall_clock_throttle(), "wall clock failed; request computed, not cached", key);
+      rec.strategy = Strategy::compute;
+      return Result<value_type>{compute(), Strategy::compute, std::nullopt, vix, {}};
+    }
+    const Zone zone = core.cfg.zones.zone_for(ctx.kickoff, now);
+    rec.zone = zone;
+    const ZonePolicy policy = core.policy_for(zone, vix);
+
+    std::optional<Entry<value_type>> entry;
+    bool store_ok = true;
+    try {
+      entry = core.store->get(key, now);
+    } catch (...) {
+      ++rec.store_errors;
+      store_ok = false;
+      detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
+    }
+    rec.lookup = Lookup::miss;
+    if (entry) {
+      switch (core.classify(*entry, policy, now)) {
+        case detail::Freshness::fresh:
+          rec.lookup = Lookup::fresh;
+          rec.strategy = Strategy::serve_fresh;
+          return served(std::move(*entry), Strategy::serve_fresh, zone, vix, now);
+        case detail::Freshness::stale:
+          rec.lookup = Lookup::stale;
+          rec.strategy = Strategy::serve_stale;
+          schedule_refresh(key, compute, ctx, vix, now);
+          return served(std::move(*entry), Strategy::serve_stale, zone, vix, now);
+        case detail::Freshness::too_stale:
+          rec.lookup = Lookup::too_stale;
+          break;
+      }
+    }
+
+    rec.strategy = Strategy::compute;
+    try {
+      auto outcome = core.flight.run(key, [&]() -> value_type {
+        const auto op = core.guard.begin(ctx.tags);
+        struct End {
+          detail::InvalidationGuard& guard;
+          detail::InvalidationGuard::Id id;
+          ~End() { guard.end(id); }
+        } end{core.guard, op};
+        value_type value = compute();
+        if (store_ok) {
+          const auto put = core.put_guarded(key, core.make_entry(value, now, policy, ctx.tags), now, op);
+          rec.evictions += put.evictions;
+          rec.store_errors += put.store_errors;
+        }
+        return value;
+      });
+      return Result<value_type>{std::move(outcome.value), Strategy::compute, zone, vix, {}};
+    } catch (...) {
+      if (!entry || !core.usable_on_error(*entry, policy, now)) throw;
+      detail::warn_throttled(detail::refresh_error_throttle(), "compute failed; serving a stale entry", key);
+      rec.strategy = Strategy::serve_stale;
+      return served(std::move(*entry), Strategy::serve_stale, zone, vix, now);
+    }
+  }
+
+  /// The rules mapping event types to markets. Thread-safe (see TagManager).
+  ///
+  /// Example: `cache.tag_manager().add_rule("goal", {"btts", "correct_score"});`
+  [[nodiscard]] TagManager& tag_manager() noexcept { return core_->tags; }
+
+  /// Erases the entries tagged with `event.scope` (when non-empty) AND with any
+  /// market the TagManager maps `event.type` to; an unknown type erases
+  /// everything (with a warning). Computations of matching keys already in
+  /// flight will not store their results. Records the tagmanager metrics.
+  /// A store failure is logged and counted in `cache_errors`, never thrown.
+  ///
+  /// Example:
+  ///   cache.tag_manager().add_rule("goal", {"btts", "correct_score"});
+  ///   auto report = cache.invalidate_by_event({"goal", "match:42"});
+  ///   // report.keys_deleted: entries of match 42 in btts or correct_score
+  InvalidationReport invalidate_by_event(const Event& event) {
+    auto& core = *core_;
+    const InvalidationPlan plan = core.tags.plan(event);
+    InvalidationReport report;
+    report.markets_affected = plan.markets.size();
+    if (plan.full) {
+      detail::log(LogLevel::warning, "unknown event type; invalidating the whole cache",
+                  {{"type", event.type}, {"scope", event.scope}});
+      report.full = true;
+      report.keys_deleted = clear_store();
+      core.metrics.record_invalidation(
+          {false, report.markets_affected, report.keys_deleted, 0, std::nullopt});
+      return report;
+    }
+    if (!plan.erases_nothing()) {
+      core.guard.poison_tagged(plan.scope, plan.markets);
+      try {
+        report.keys_deleted = core.store->erase_tagged(plan.scope, plan.markets);
+      } catch (...) {
+        store_failed_invalidating(event.type);
+      }
+    }
+    report.markets_preserved = plan.markets_preserved;
+    report.cpu_saved_pct = plan.cpu_saved_pct;
+    core.metrics.record_invalidation({true, report.markets_affected, report.keys_deleted,
+                                      report.markets_preserved, report.cpu_saved_pct});
+    return report;
+  }
+
+  /// Erases every entry of the store and keeps computations in flight from
+  /// storing; returns the keys deleted and counts a full invalidation.
+  ///
+  /// Example: `std::size_t n = cache.invalidate_all();`
+  std::size_t invalidate_all() {
+    const std::size_t keys = clear_store();
+    core_->metrics.record_invalidation(
+        {false, core_->tags.known_market_count(), keys, 0, std::nullopt});
+    return keys;
+  }
+
+  /// The backing store (shared with whoever else holds it).
+  [[nodiscard]] Store& store() noexcept { return *core_->store; }
+
+  /// The metrics this cache records into.
+  [[nodiscard]] CacheMetrics& metrics() noexcept { return core_->metrics; }
+
+  /// The configuration in force (after clamping).
+  [[nodiscard]] const Config& config() const noexcept { return core_->cfg; }
+
+  /// Background refreshes queued or running right now.
+  [[nodiscard]] std::size_t refreshes_pending() const { return core_->refreshes.pending(); }
+
+ private:
+  using Core = detail::CacheCore<Store>;
+  using Ticket = typename Core::RefreshTicket;
+
+  static std::shared_ptr<Core> make_core(std::shared_ptr<Store> store, Config cfg, CacheMetrics& metrics) {
+    if (!store) throw std::invalid_argument("SmartCache: null store");
+    return std::make_shared<Core>(std::move(store), std::move(cfg), metrics);
+  }
+
+  static Result<value_type> served(Entry<value_type>&& e, Strategy s, Zone zone, VixStatus vix,
+                                   WallTime now) {
+    const auto age = now > e.stored_at
+                         ? std::chrono::duration_cast<std::chrono::milliseconds>(now - e.stored_at)
+                         : std::chrono::milliseconds(0);
+    return Result<value_type>{std::move(e.value), s, zone, vix, age};
+  }
+
+  // Queues at most one refresh per key (none during a failure backoff); a
+  // refused refresh is counted, never felt by the request.
+  template <class F>
+  void schedule_refresh(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix,
+                        WallTime now) noexcept {
+    auto& core = *core_;
+    std::shared_ptr<Ticket> ticket;
+    try {
+      if (!core.refreshes.try_begin(key, now)) return;
+    } catch (...) {
+      return;  // allocation failure: skip this refresh, a later request retries
+    }
+    try {
+      ticket = std::make_shared<Ticket>();
+      ticket->key = std::string(key);
+      ticket->scheduled_at = now;
+      ticket->compute = compute;
+      ticket->tags = ctx.tags;
+      ticket->kickoff = ctx.kickoff;
+      ticket->vix = vix;
+      ticket->op = core.guard.begin(ctx.tags);
+      ticket->core = core_;  // from here on, an unclaimed ticket settles itself
+    } catch (...) {
+      if (ticket) ticket->claimed = true;
+      if (ticket && ticket->op != 0) core.guard.end(ticket->op);
+      core.refreshes.finish(key, false, now, core.cfg.refresh_retry_backoff);
+      core.metrics.increment(Counter::swr_background_dropped);
+      return;
+    }
+    bool queued = false;
+    try {
+      std::function<void()> task = [ticket]() noexcept {
+        auto c = ticket->core.lock();
+        if (!c) return;
+        detail::LifetimeGate::Pass pass(c->gate);
+        if (!pass || !ticket->claim()) return;
+        c->run_refresh(*ticket);
+      };
+      if (core.cfg.executor) {
+        core.cfg.executor(std::move(task));
+        queued = true;
+      } else {
+        queued = pool_->try_submit(std::move(task));
+      }
+    } catch (...) {
+      detail::warn_throttled(detail::refresh_error_throttle(), "executor refused a refresh", key);
+    }
+    if (!queued && ticket->claim()) core.drop_refresh(*ticket);
+  }
+
+  std::size_t clear_store() {
+    core_->guard.poison_all();
+    try {
+      return core_->store->clear();
+    } catch (...) {
+      store_failed_invalidating("*");
+      return 0;
+    }
+  }
+
+  void store_failed_invalidating(std::string_view what) noexcept {
+    core_->metrics.increment(Counter::cache_errors);
+    detail::warn_throttled(detail::store_error_throttle(), "store failed to invalidate; stale data may remain",
+                           what);
+  }
+
+  std::shared_ptr<Core> core_;
+  std::unique_ptr<detail::ThreadPool> pool_;
+};
+
+}  // namespace smartcache
