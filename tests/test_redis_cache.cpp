@@ -1,0 +1,265 @@
+// SmartCache over RedisStore: several cache instances sharing one real Redis.
+#include "support/catch.hpp"
+#include "support/redis_server.hpp"
+
+#include <smartcache/redis_store.hpp>
+#include <smartcache/smart_cache.hpp>
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using smartcache::CacheMetrics;
+using smartcache::Config;
+using smartcache::RedisOptions;
+using smartcache::RedisStore;
+using smartcache::RequestContext;
+using smartcache::Strategy;
+using smartcache::WallTime;
+
+namespace {
+
+using Store = RedisStore<std::string>;
+using Cache = smartcache::SmartCache<Store>;
+
+const WallTime t0 = WallTime(std::chrono::seconds(1'700'000'000));
+
+RedisOptions options_for(int port) {
+  RedisOptions o;
+  o.port = port;
+  o.key_prefix = "svc:";
+  o.command_timeout = 1000ms;  // generous: sanitizer builds on a shared machine
+  o.connect_timeout = 1000ms;
+  o.reconnect_backoff_min = 10ms;
+  o.reconnect_backoff_max = 100ms;
+  return o;
+}
+
+// A wall clock the test moves by hand, shared by every instance.
+struct FakeWall {
+  std::atomic<std::int64_t> offset_ms{0};
+  std::function<WallTime()> clock() {
+    return [this] { return t0 + std::chrono::milliseconds(offset_ms.load()); };
+  }
+};
+
+// Runs background refreshes inline, on the requesting thread.
+Config inline_config(FakeWall& wall) {
+  Config cfg;
+  cfg.wall_clock = wall.clock();
+  cfg.executor = [](std::function<void()> task) { task(); };
+  return cfg;
+}
+
+// One service instance: its own connection pool, cache and metrics.
+struct Instance {
+  Instance(int port, Config cfg)
+      : store(std::make_shared<Store>(options_for(port))), cache(store, std::move(cfg), metrics) {}
+  CacheMetrics metrics;
+  std::shared_ptr<Store> store;
+  Cache cache;
+};
+
+bool key_exists(int port, const std::string& key) {
+  auto raw = smartcache::detail::RedisConnection::open("127.0.0.1", port, 1s, 1s, "", 0);
+  return raw.command({"EXISTS", key})->integer == 1;
+}
+
+auto constant(std::string v) {
+  return [v] { return v; };
+}
+
+}  // namespace
+
+TEST_CASE("two instances share entries through Redis", "[redis][cache]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+  Instance b(redis->port(), inline_config(wall));
+
+  auto first = a.cache.get_or_compute("odds:1", constant("from-a"));
+  CHECK(first.strategy == Strategy::compute);
+  auto second = b.cache.get_or_compute("odds:1", constant("from-b"));
+  CHECK(second.strategy == Strategy::serve_fresh);
+  CHECK(second.value == "from-a");
+  CHECK(b.metrics.get_stats().cache_hit_fresh == 1);
+  CHECK(b.metrics.get_stats().cache_errors == 0);
+}
+
+TEST_CASE("an invalidation by one instance is seen by the other", "[redis][cache]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+  Instance b(redis->port(), inline_config(wall));
+  for (auto* i : {&a, &b}) i->cache.tag_manager().add_rule("goal", {"btts", "correct_score"});
+
+  const RequestContext btts{{"match:1", "btts"}, std::nullopt, {}};
+  const RequestContext corners{{"match:1", "corners"}, std::nullopt, {}};
+  const RequestContext other_match{{"match:2", "btts"}, std::nullopt, {}};
+  a.cache.get_or_compute("m1:btts", constant("v1"), btts);
+  a.cache.get_or_compute("m1:corners", constant("v1"), corners);
+  a.cache.get_or_compute("m2:btts", constant("v1"), other_match);
+
+  const auto report = b.cache.invalidate_by_event({"goal", "match:1"});
+  CHECK(report.keys_deleted == 1);
+  CHECK(b.metrics.get_stats().cache_keys_deleted_actual == 1);
+
+  CHECK(a.cache.get_or_compute("m1:btts", constant("v2"), btts).strategy == Strategy::compute);
+  CHECK(a.cache.get_or_compute("m1:corners", constant("v2"), corners).strategy == Strategy::serve_fresh);
+  CHECK(a.cache.get_or_compute("m2:btts", constant("v2"), other_match).strategy == Strategy::serve_fresh);
+
+  SECTION("invalidate_all by one instance empties the shared prefix only") {
+    smartcache::detail::RedisConnection raw =
+        smartcache::detail::RedisConnection::open("127.0.0.1", redis->port(), 1s, 1s, "", 0);
+    (void)raw.command({"SET", "foreign", "x"});
+    CHECK(b.cache.invalidate_all() == 3);
+    CHECK(a.cache.get_or_compute("m1:corners", constant("v3"), corners).strategy == Strategy::compute);
+    CHECK(raw.command({"EXISTS", "foreign"})->integer == 1);
+  }
+}
+
+TEST_CASE("a stale entry is served and refreshed through Redis", "[redis][cache]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+  Instance b(redis->port(), inline_config(wall));
+  a.cache.get_or_compute("k", constant("old"));
+  wall.offset_ms = 3600'000 + 1000;  // standard zone: fresh 1 h, then stale
+  auto r = b.cache.get_or_compute("k", constant("new"));
+  CHECK(r.strategy == Strategy::serve_stale);
+  CHECK(r.value == "old");
+  CHECK(b.metrics.get_stats().swr_background_success == 1);  // inline refresh ran
+  auto after = a.cache.get_or_compute("k", constant("unused"));
+  CHECK(after.strategy == Strategy::serve_fresh);
+  CHECK(after.value == "new");
+}
+
+TEST_CASE("the distributed refresh lock lets exactly one instance refresh", "[redis][cache]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  // Each instance queues its refresh so the test decides when it runs.
+  std::vector<std::function<void()>> queued_a, queued_b;
+  Config cfg_a = inline_config(wall), cfg_b = inline_config(wall);
+  cfg_a.executor = [&](std::function<void()> t) { queued_a.push_back(std::move(t)); };
+  cfg_b.executor = [&](std::function<void()> t) { queued_b.push_back(std::move(t)); };
+  Instance a(redis->port(), cfg_a);
+  Instance b(redis->port(), cfg_b);
+  a.cache.get_or_compute("hot", constant("v0"));
+  wall.offset_ms = 3600'000 + 1000;
+
+  std::atomic<int> computes{0};
+  std::promise<void> a_inside, a_may_finish;
+  auto a_inside_f = a_inside.get_future();
+  auto release = a_may_finish.get_future().share();
+  auto slow = [&, release] {
+    computes.fetch_add(1);
+    a_inside.set_value();
+    release.wait();
+    return std::string("v1");
+  };
+  auto fast = [&] {
+    computes.fetch_add(1);
+    return std::string("v1-b");
+  };
+  CHECK(a.cache.get_or_compute("hot", slow).strategy == Strategy::serve_stale);
+  CHECK(b.cache.get_or_compute("hot", fast).strategy == Strategy::serve_stale);
+  REQUIRE(queued_a.size() == 1);
+  REQUIRE(queued_b.size() == 1);
+
+  std::thread refresher_a(queued_a.front());  // takes the lock, blocks in compute
+  REQUIRE(a_inside_f.wait_for(10s) == std::future_status::ready);
+  queued_b.front()();  // B's refresh finds the lock taken: skipped
+  CHECK(computes.load() == 1);
+  CHECK(b.cache.get_or_compute("hot", fast).strategy == Strategy::serve_stale);  // B keeps serving stale
+  a_may_finish.set_value();
+  refresher_a.join();
+
+  CHECK(computes.load() == 1);
+  CHECK(a.metrics.get_stats().swr_background_success == 1);
+  CHECK(b.metrics.get_stats().swr_background_success == 0);
+  CHECK(b.metrics.get_stats().cache_errors == 0);
+  auto now_fresh = b.cache.get_or_compute("hot", fast);
+  CHECK(now_fresh.strategy == Strategy::serve_fresh);
+  CHECK(now_fresh.value == "v1");
+  CHECK_FALSE(key_exists(redis->port(), a.store->lock_key("hot")));
+}
+
+TEST_CASE("a dead Redis: every request computed, errors counted, nothing thrown", "[redis][cache]") {
+  FakeWall wall;
+  Instance a(smartcache_test::pick_free_port(), inline_config(wall));  // nobody listens
+  CHECK_FALSE(a.store->healthy());
+  for (int i = 0; i < 20; ++i) {
+    auto r = a.cache.get_or_compute("k" + std::to_string(i % 3), constant("computed"));
+    CHECK(r.strategy == Strategy::compute);
+    CHECK(r.value == "computed");
+  }
+  const auto s = a.metrics.get_stats();
+  CHECK(s.total_requests == 20);
+  CHECK(s.cache_errors >= 20);  // every get failed (and the puts that were tried)
+  CHECK(s.cache_hit_fresh == 0);
+  CHECK(a.cache.invalidate_all() == 0);  // counted, not thrown
+}
+
+TEST_CASE("killing Redis mid-load: all answered, errors counted; restart resumes caching",
+          "[redis][cache][stress]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+
+  constexpr int threads = 4;
+  std::atomic<bool> stop{false};
+  std::atomic<int> requests{0}, wrong{0}, thrown{0};
+  std::atomic<int> phase{0};  // 0 up, 1 killed, 2 restarted
+  std::atomic<int> hits_after_restart{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      int i = 0;
+      while (!stop.load()) {
+        const std::string key = "k" + std::to_string(t) + ":" + std::to_string(i++ % 8);
+        try {
+          auto r = a.cache.get_or_compute(key, [key] { return "value-of-" + key; });
+          if (r.value != "value-of-" + key) wrong.fetch_add(1);
+          if (phase.load() == 2 && r.strategy == Strategy::serve_fresh) hits_after_restart.fetch_add(1);
+        } catch (...) {
+          thrown.fetch_add(1);
+        }
+        requests.fetch_add(1);
+      }
+    });
+  auto wait_for = [&](auto&& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    return done();
+  };
+
+  CHECK(wait_for([&] { return requests.load() >= 200; }));
+  CHECK(a.metrics.get_stats().cache_hit_fresh > 0);
+  redis->kill();
+  phase = 1;
+  const int at_kill = requests.load();
+  CHECK(wait_for([&] { return requests.load() >= at_kill + 200; }));
+  CHECK_FALSE(a.store->healthy());
+  const auto errors_while_down = a.metrics.get_stats().cache_errors;
+  CHECK(errors_while_down > 0);
+
+  redis->start();  // same port, empty
+  phase = 2;
+  CHECK(wait_for([&] { return hits_after_restart.load() >= 20; }));
+  stop = true;
+  for (auto& w : workers) w.join();
+
+  CHECK(thrown.load() == 0);
+  CHECK(wrong.load() == 0);
+  CHECK(a.store->healthy());
+  const auto s = a.metrics.get_stats();
+  CHECK(s.total_requests == static_cast<std::uint64_t>(requests.load()));
+  CHECK(s.strategy_compute + s.strategy_serve_fresh + s.strategy_serve_stale + s.strategy_bypass ==
+        s.total_requests);
+}
