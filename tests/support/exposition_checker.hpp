@@ -127,7 +127,7 @@ inline std::string escape_problem(std::string_view raw, bool label_value) {
   return {};
 }
 
-// The naming rules promtool's lint applies to a family (and its label names).
+// The naming rules promtool's lint (client_golang promlint) applies to a family.
 inline std::string lint_family(std::string_view name, std::string_view type) {
   if (name.find(':') != std::string_view::npos) return "metric names should not contain ':'";
   for (std::size_t i = 1; i < name.size(); ++i)
@@ -137,21 +137,36 @@ inline std::string lint_family(std::string_view name, std::string_view type) {
   if (type != "histogram" && ends_with(name, "_bucket")) return "non-histogram name ends in _bucket";
   if (type != "histogram" && type != "summary" && (ends_with(name, "_count") || ends_with(name, "_sum")))
     return "non-histogram, non-summary name ends in _count or _sum";
-  for (std::string_view t : {"counter", "gauge", "histogram", "summary"}) {
-    const std::string mid = "_" + std::string(t) + "_";
-    if (name.find(mid) != std::string_view::npos || ends_with(name, mid.substr(0, mid.size() - 1)))
-      return "metric name includes its type '" + std::string(t) + "'";
-  }
+
+  std::string lowered(name);
+  for (char& c : lowered)
+    if (upper(c)) c = static_cast<char>(c - 'A' + 'a');
+  // "_word_" inside the name or "_word" at its end (never the first word).
+  const auto has_word = [&](std::string_view word) {
+    const std::string mid = "_" + std::string(word) + "_";
+    return lowered.find(mid) != std::string::npos || ends_with(lowered, mid.substr(0, mid.size() - 1));
+  };
+  for (std::string_view t : {"counter", "gauge", "histogram", "summary"})
+    if (has_word(t)) return "metric name includes its type '" + std::string(t) + "'";
+  for (std::string_view a : {"ms", "us", "ns", "s", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d"})
+    if (has_word(a)) return "metric name contains abbreviated unit '" + std::string(a) + "'";
+
+  // Any word that is a non-base unit: a prefixed base unit or a listed one.
   std::size_t start = 0;
-  while (start <= name.size()) {
-    const std::size_t end = std::min(name.find('_', start), name.size());
-    const std::string_view token = name.substr(start, end - start);
-    for (std::string_view abbreviation : {"ms", "us", "ns", "s", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d"})
-      if (token == abbreviation) return "metric name contains abbreviated unit '" + std::string(token) + "'";
-    for (std::string_view unit : {"milliseconds", "microseconds", "nanoseconds", "minutes", "hours", "days", "weeks",
-                                  "bits", "kilobytes", "megabytes", "gigabytes", "terabytes", "petabytes", "fahrenheit"})
-      if (token == unit) return "metric name uses unit '" + std::string(token) + "' instead of a base unit";
+  while (start <= lowered.size()) {
+    const std::size_t end = std::min(lowered.find('_', start), lowered.size());
+    const std::string_view word = std::string_view(lowered).substr(start, end - start);
     start = end + 1;
+    for (std::string_view unit : {"minutes", "hours", "days", "weeks", "bits", "fahrenheit"})
+      if (word == unit) return "metric name uses unit '" + std::string(word) + "' instead of a base unit";
+    for (std::string_view prefix : {"pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo",
+                                    "kila", "mega", "giga", "tera", "peta", "exa", "zetta", "yotta"}) {
+      if (word.substr(0, prefix.size()) != prefix) continue;
+      const std::string_view rest = word.substr(prefix.size());
+      for (std::string_view base : {"amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres",
+                                    "seconds", "volts"})
+        if (rest == base) return "metric name uses unit '" + std::string(word) + "' instead of a base unit";
+    }
   }
   return {};
 }
