@@ -1,0 +1,157 @@
+// Single-flight: concurrent callers of one missing key share one compute, or its exception.
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <smartcache/detail/single_flight.hpp>
+#include <smartcache/smart_cache.hpp>
+
+#include "support/cache_fixtures.hpp"
+#include "support/catch.hpp"
+
+using namespace std::chrono_literals;
+using smartcache::Strategy;
+
+namespace {
+
+constexpr int threads = 8;
+
+// Spins (bounded) until `pred` holds; false on timeout.
+template <class P>
+bool wait_for(P pred, std::chrono::seconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
+  smartcache::detail::SingleFlight<std::string> flight;
+  std::atomic<int> calls{0};
+  std::atomic<bool> timed_out{false};
+  std::vector<std::string> got(threads);
+  std::vector<bool> led(threads);
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i)
+    pool.emplace_back([&, i] {
+      auto out = flight.run("k", [&] {
+        ++calls;
+        // The leader returns only once every other caller waits on it.
+        if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
+        return std::string("value");
+      });
+      got[static_cast<std::size_t>(i)] = out.value;
+      led[static_cast<std::size_t>(i)] = out.leader;
+    });
+  for (auto& t : pool) t.join();
+  REQUIRE_FALSE(timed_out);
+  CHECK(calls == 1);
+  int leaders = 0;
+  for (int i = 0; i < threads; ++i) {
+    CHECK(got[static_cast<std::size_t>(i)] == "value");
+    leaders += led[static_cast<std::size_t>(i)] ? 1 : 0;
+  }
+  CHECK(leaders == 1);
+  CHECK(flight.in_flight() == 0);
+  CHECK(flight.waiting() == 0);
+  // The key is free again: a new call computes afresh.
+  CHECK(flight.run("k", [] { return std::string("again"); }).value == "again");
+}
+
+TEST_CASE("SingleFlight: waiters all receive the leader's exception", "[single_flight]") {
+  smartcache::detail::SingleFlight<int> flight;
+  std::atomic<int> calls{0};
+  std::atomic<int> caught{0};
+  std::atomic<bool> timed_out{false};
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i)
+    pool.emplace_back([&] {
+      try {
+        (void)flight.run("k", [&]() -> int {
+          ++calls;
+          if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
+          throw std::runtime_error("boom");
+        });
+      } catch (const std::runtime_error& e) {
+        if (std::string(e.what()) == "boom") ++caught;
+      }
+    });
+  for (auto& t : pool) t.join();
+  REQUIRE_FALSE(timed_out);
+  CHECK(calls == 1);
+  CHECK(caught == threads);
+  CHECK(flight.in_flight() == 0);
+}
+
+TEST_CASE("SmartCache: N threads missing one key run one compute and all get its value",
+          "[smart_cache][single_flight]") {
+  smartcache_test::Harness<> h;
+  auto& cache = h.make();
+  std::atomic<int> calls{0};
+  std::atomic<int> entered{0};
+  std::atomic<int> wrong{0};
+  std::vector<Strategy> strategies(threads);
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i)
+    pool.emplace_back([&, i] {
+      ++entered;
+      auto r = cache.get_or_compute("k", [&] {
+        ++calls;
+        // Give the others time to arrive: they either wait on this compute or,
+        // arriving after it, find the stored value. Never a second compute.
+        (void)wait_for([&] { return entered == threads; });
+        std::this_thread::sleep_for(20ms);
+        return 42;
+      });
+      if (r.value != 42) ++wrong;
+      strategies[static_cast<std::size_t>(i)] = r.strategy;
+    });
+  for (auto& t : pool) t.join();
+  CHECK(calls == 1);
+  CHECK(wrong == 0);
+  for (auto s : strategies) CHECK((s == Strategy::compute || s == Strategy::serve_fresh));
+  const auto s = h.stats();
+  CHECK(s.total_requests == threads);
+  CHECK(s.strategy_compute + s.strategy_serve_fresh == threads);
+  CHECK(s.cache_miss == s.strategy_compute);
+  CHECK(h.store->size() == 1);
+}
+
+TEST_CASE("SmartCache: a compute that throws reaches every caller and stores nothing",
+          "[smart_cache][single_flight]") {
+  smartcache_test::Harness<> h;
+  auto& cache = h.make();
+  std::atomic<int> calls{0};
+  std::atomic<int> entered{0};
+  std::atomic<int> caught{0};
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i)
+    pool.emplace_back([&] {
+      ++entered;
+      try {
+        (void)cache.get_or_compute("k", [&]() -> int {
+          ++calls;
+          (void)wait_for([&] { return entered == threads; });
+          std::this_thread::sleep_for(20ms);
+          throw std::runtime_error("model down");
+        });
+      } catch (const std::runtime_error&) {
+        ++caught;
+      }
+    });
+  for (auto& t : pool) t.join();
+  CHECK(caught == threads);
+  CHECK(calls >= 1);
+  CHECK(calls <= threads);
+  CHECK(h.store->size() == 0);
+  const auto s = h.stats();
+  CHECK(s.total_requests == threads);  // failed requests still count
+  CHECK(s.strategy_compute == threads);
+}
