@@ -6,13 +6,16 @@
 #define SMARTCACHE_VERSION_MINOR 1
 #define SMARTCACHE_VERSION_PATCH 0
 
+#include "cache_config.hpp"
 #include "counters.hpp"
+#include "histogram.hpp"
 #include "log.hpp"
+#include "memory_store.hpp"
 #include "metrics.hpp"
+#include "policy.hpp"
 #include "prometheus.hpp"
+#include "smart_cache.hpp"
 #include "stats.hpp"
 #include "store.hpp"
+#include "tags.hpp"
 #include "types.hpp"
-#if __has_include("smart_cache.hpp")
-#include "smart_cache.hpp"
-#endif
