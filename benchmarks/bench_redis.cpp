@@ -1,0 +1,233 @@
+// RedisStore benchmarks: a fresh hit through SmartCache over RedisStore vs a
+// raw hiredis GET of the same bytes on the same server, and the put path vs a
+// raw SET. Ratios between rows of one run are the figure; absolute times
+// depend on the machine.
+//
+// Uses the redis-server of SMARTCACHE_BENCH_REDIS=host:port when set, else
+// starts its own on a free loopback port (redis-server must be in PATH).
+//
+//   ./bench_redis --benchmark_min_time=2 --benchmark_repetitions=5
+//                 --benchmark_report_aggregates_only=true   (one command line)
+#include <benchmark/benchmark.h>
+
+#include <smartcache/redis_store.hpp>
+#include <smartcache/smart_cache.hpp>
+
+#include "../tests/support/redis_server.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using Store = smartcache::RedisStore<std::string>;
+using Cache = smartcache::SmartCache<Store>;
+
+// The server every benchmark talks to, started once.
+struct Server {
+  std::unique_ptr<smartcache_test::RedisServer> owned;
+  std::string host = "127.0.0.1";
+  int port = 0;
+
+  Server() {
+    if (const char* env = std::getenv("SMARTCACHE_BENCH_REDIS"); env && *env) {
+      const std::string s = env;
+      const auto colon = s.rfind(':');
+      if (colon == std::string::npos) throw std::runtime_error("SMARTCACHE_BENCH_REDIS: host:port");
+      host = s.substr(0, colon);
+      port = std::stoi(s.substr(colon + 1));
+    } else {
+      owned = std::make_unique<smartcache_test::RedisServer>();
+      port = owned->port();
+    }
+  }
+};
+
+Server& server() {
+  static Server s;
+  return s;
+}
+
+smartcache::RedisOptions options(std::string prefix) {
+  smartcache::RedisOptions o;
+  o.host = server().host;
+  o.port = server().port;
+  o.key_prefix = std::move(prefix);
+  o.command_timeout = 1000ms;
+  o.connect_timeout = 1000ms;
+  return o;
+}
+
+smartcache::detail::RedisConnection raw_connection() {
+  return smartcache::detail::RedisConnection::open(server().host, server().port, 1000ms, 1000ms, "",
+                                                   0);
+}
+
+std::string payload(std::int64_t size) { return std::string(static_cast<std::size_t>(size), 'p'); }
+
+// Baseline: one GET round trip with plain hiredis, of exactly the bytes a
+// RedisStore keeps for the same value (frame included).
+void BM_RawHiredisGet(benchmark::State& state) {
+  smartcache::Entry<std::string> e;
+  e.value = payload(state.range(0));
+  e.tags = {"match:1", "btts"};
+  const std::string frame = smartcache::detail::encode_entry<smartcache::DefaultCodec<std::string>>(e);
+  auto conn = raw_connection();
+  (void)conn.command({"SET", "bench:raw:k", frame});
+  // The measured path is plain hiredis, without any of our wrappers.
+  redisContext* ctx = redisConnect(server().host.c_str(), server().port);
+  if (!ctx || ctx->err) {
+    state.SkipWithError("connect failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "GET %s", "bench:raw:k"));
+    if (!reply || reply->type != REDIS_REPLY_STRING || reply->len != frame.size()) {
+      state.SkipWithError("raw GET failed");
+      break;
+    }
+    benchmark::DoNotOptimize(reply->str);
+    freeReplyObject(reply);
+  }
+  redisFree(ctx);
+}
+
+// RedisStore::get alone: GET + frame decode.
+void BM_RedisStoreGet(benchmark::State& state) {
+  Store store(options("bench:store:"));
+  const auto now = std::chrono::system_clock::now();
+  smartcache::Entry<std::string> e;
+  e.value = payload(state.range(0));
+  e.stored_at = now;
+  e.fresh_until = now + 1h;
+  e.stale_until = now + 2h;
+  e.tags = {"match:1", "btts"};
+  store.put("k", e, now);
+  for (auto _ : state) {
+    auto got = store.get("k", now);
+    if (!got) {
+      state.SkipWithError("store miss");
+      break;
+    }
+    benchmark::DoNotOptimize(got->value.data());
+  }
+}
+
+// The figure: a fresh hit through SmartCache (zone, VIX, metrics, one GET).
+void BM_SmartCacheFreshHit(benchmark::State& state) {
+  smartcache::CacheMetrics metrics;
+  Cache cache(std::make_shared<Store>(options("bench:cache:")), smartcache::Config{}, metrics);
+  const std::string value = payload(state.range(0));
+  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
+  auto compute = [value] { return value; };
+  (void)cache.get_or_compute("k", compute, ctx);
+  for (auto _ : state) {
+    auto r = cache.get_or_compute("k", compute, ctx);
+    benchmark::DoNotOptimize(r.value.data());
+  }
+  const auto s = metrics.get_stats();
+  if (s.strategy_compute > 1 || s.cache_hit_fresh + s.strategy_compute != s.total_requests)
+    state.SkipWithError("not every request was a fresh hit");
+}
+
+// The same comparison, paired: each iteration times one raw GET and one
+// SmartCache hit back to back, so load on a shared machine hits both alike.
+// Counter `hit_over_raw` is total hit time / total raw time (target <= 1.2).
+void BM_PairedHitVsRawGet(benchmark::State& state) {
+  using clock = std::chrono::steady_clock;
+  smartcache::CacheMetrics metrics;
+  Cache cache(std::make_shared<Store>(options("bench:paired:")), smartcache::Config{}, metrics);
+  const std::string value = payload(state.range(0));
+  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
+  auto compute = [value] { return value; };
+  (void)cache.get_or_compute("k", compute, ctx);
+  const std::string raw_key = cache.store().entry_key("k");  // the very bytes the hit reads
+  redisContext* ctx_raw = redisConnect(server().host.c_str(), server().port);
+  if (!ctx_raw || ctx_raw->err) {
+    state.SkipWithError("connect failed");
+    return;
+  }
+  clock::duration raw_total{}, hit_total{};
+  for (auto _ : state) {
+    const auto t0 = clock::now();
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(ctx_raw, "GET %b", raw_key.data(), raw_key.size()));
+    const auto t1 = clock::now();
+    auto r = cache.get_or_compute("k", compute, ctx);
+    const auto t2 = clock::now();
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+      state.SkipWithError("raw GET failed");
+      if (reply) freeReplyObject(reply);
+      break;
+    }
+    benchmark::DoNotOptimize(reply->str);
+    benchmark::DoNotOptimize(r.value.data());
+    freeReplyObject(reply);
+    raw_total += t1 - t0;
+    hit_total += t2 - t1;
+  }
+  redisFree(ctx_raw);
+  const auto s = metrics.get_stats();
+  if (s.strategy_compute > 1 || s.cache_hit_fresh + s.strategy_compute != s.total_requests)
+    state.SkipWithError("not every request was a fresh hit");
+  const double iters = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+  state.counters["raw_us"] = std::chrono::duration<double, std::micro>(raw_total).count() / iters;
+  state.counters["hit_us"] = std::chrono::duration<double, std::micro>(hit_total).count() / iters;
+  state.counters["hit_over_raw"] =
+      raw_total.count() > 0 ? static_cast<double>(hit_total.count()) / static_cast<double>(raw_total.count()) : 0.0;
+}
+
+// Put path baseline: one raw SET ... PX of the same bytes.
+void BM_RawHiredisSet(benchmark::State& state) {
+  smartcache::Entry<std::string> e;
+  e.value = payload(state.range(0));
+  e.tags = {"match:1", "btts"};
+  const std::string frame = smartcache::detail::encode_entry<smartcache::DefaultCodec<std::string>>(e);
+  auto conn = raw_connection();
+  for (auto _ : state) {
+    auto reply = conn.command({"SET", "bench:raw:set", frame, "PX", "7200000"});
+    benchmark::DoNotOptimize(reply.get());
+  }
+}
+
+// RedisStore::put with tags: SET + SADD/PEXPIRE per tag in one Lua call.
+void BM_RedisStorePutTagged(benchmark::State& state) {
+  Store store(options("bench:put:"));
+  const auto now = std::chrono::system_clock::now();
+  smartcache::Entry<std::string> e;
+  e.value = payload(state.range(0));
+  e.stored_at = now;
+  e.fresh_until = now + 1h;
+  e.stale_until = now + 2h;
+  e.tags = {"match:1", "btts"};
+  for (auto _ : state) store.put("k", e, now);
+}
+
+// RedisStore::put without tags: a plain SET ... PX.
+void BM_RedisStorePutUntagged(benchmark::State& state) {
+  Store store(options("bench:put:"));
+  const auto now = std::chrono::system_clock::now();
+  smartcache::Entry<std::string> e;
+  e.value = payload(state.range(0));
+  e.stored_at = now;
+  e.fresh_until = now + 1h;
+  e.stale_until = now + 2h;
+  for (auto _ : state) store.put("u", e, now);
+}
+
+}  // namespace
+
+BENCHMARK(BM_RawHiredisGet)->Arg(64)->Arg(4096);
+BENCHMARK(BM_RedisStoreGet)->Arg(64)->Arg(4096);
+BENCHMARK(BM_SmartCacheFreshHit)->Arg(64)->Arg(4096);
+BENCHMARK(BM_PairedHitVsRawGet)->Arg(64)->Arg(4096);
+BENCHMARK(BM_RawHiredisSet)->Arg(64)->Arg(4096);
+BENCHMARK(BM_RedisStorePutUntagged)->Arg(64)->Arg(4096);
+BENCHMARK(BM_RedisStorePutTagged)->Arg(64)->Arg(4096);
+
+BENCHMARK_MAIN();
