@@ -92,6 +92,31 @@ TEST_CASE("two instances share entries through Redis", "[redis][cache]") {
   CHECK(b.metrics.get_stats().cache_errors == 0);
 }
 
+TEST_CASE("a fresh hit costs one command on the server (one GET)", "[redis][cache]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+  a.cache.get_or_compute("k", constant("v"), {{"match:1", "btts"}, std::nullopt, {}});
+  auto raw = smartcache::detail::RedisConnection::open("127.0.0.1", redis->port(), 1s, 1s, "", 0);
+  (void)raw.command({"CONFIG", "RESETSTAT"});
+  CHECK(a.cache.get_or_compute("k", constant("unused")).strategy == Strategy::serve_fresh);
+  // Sum the calls of every command since the reset, except our own CONFIG/INFO.
+  auto info = raw.command({"INFO", "commandstats"});
+  const std::string text(info->str, info->len);
+  long long calls = 0, gets = 0;
+  std::size_t pos = 0;
+  while ((pos = text.find("cmdstat_", pos)) != std::string::npos) {
+    const auto colon = text.find(':', pos);
+    const std::string name = text.substr(pos + 8, colon - pos - 8);
+    const auto n = std::stoll(text.substr(text.find("calls=", colon) + 6));
+    if (name.rfind("config", 0) != 0 && name.rfind("info", 0) != 0) calls += n;
+    if (name == "get") gets = n;
+    pos = colon;
+  }
+  CHECK(gets == 1);
+  CHECK(calls == 1);
+}
+
 TEST_CASE("an invalidation by one instance is seen by the other", "[redis][cache]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   FakeWall wall;
