@@ -30,8 +30,9 @@ namespace smartcache::detail {
 // One-hit scans therefore pass through the small FIFO without flushing main.
 //
 // Not thread-safe by itself: every public member takes the shard's mutex.
+// Cache-line aligned so that two shards' mutexes never share a line.
 template <class V>
-class S3FifoShard {
+class alignas(64) S3FifoShard {
  public:
   static constexpr std::uint32_t npos = KeyIndex::npos;
   static constexpr std::uint8_t max_freq = 3;

@@ -1,0 +1,155 @@
+// smartcache benchmarks - MemoryStore hit path and puts against a single mutex +
+// std::unordered_map baseline in the same binary. Compare the ratios, not the
+// absolute numbers:
+//   MemoryStore/get_hit        vs  Baseline/get_hit       (1 and 2 threads)
+//   MemoryStore/put_evicting   vs  Baseline/put_replacing
+// SPDX-License-Identifier: MIT
+#include <smartcache/memory_store.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using smartcache::Entry;
+using smartcache::WallTime;
+using Value = std::string;
+
+constexpr std::size_t key_count = 10'000;
+const WallTime t0 = WallTime(std::chrono::hours(24 * 365 * 50));
+
+const std::vector<std::string>& keys() {
+  static const std::vector<std::string> k = [] {
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < key_count; ++i)
+      v.push_back("prediction:match:" + std::to_string(i) + ":market:over_under_25");
+    return v;
+  }();
+  return k;
+}
+
+// What a realistic entry looks like: a short serialised value, two short tags.
+Entry<Value> make_entry(std::size_t i, bool tagged) {
+  Entry<Value> e{"{\"p\":0.5" + std::to_string(i % 10) + "}", t0, t0 + std::chrono::seconds(60),
+                 t0 + std::chrono::seconds(120), {}};
+  if (tagged) e.tags = {"match:" + std::to_string(i % 100), "over_under_25"};
+  return e;
+}
+
+// The baseline: what one would write first. Same entry type, so both sides
+// copy the same bytes; keys are given as std::string so the baseline does not
+// pay for building one (its best case).
+class Baseline {
+ public:
+  std::optional<Entry<Value>> get(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& key, Entry<Value> e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    map_[key] = std::move(e);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry<Value>> map_;
+};
+
+template <class Store>
+void fill(Store& s, bool tagged) {
+  for (std::size_t i = 0; i < key_count; ++i) s.put(keys()[i], make_entry(i, tagged), t0);
+}
+
+smartcache::MemoryStore<Value>& shared_store(bool tagged) {
+  static smartcache::MemoryStore<Value> with_tags(2 * key_count);
+  static smartcache::MemoryStore<Value> without_tags(2 * key_count);
+  static const bool filled = [] {
+    fill(with_tags, true);
+    fill(without_tags, false);
+    return true;
+  }();
+  (void)filled;
+  return tagged ? with_tags : without_tags;
+}
+
+Baseline& shared_baseline(bool tagged) {
+  static Baseline with_tags;
+  static Baseline without_tags;
+  static const bool filled = [] {
+    for (std::size_t i = 0; i < key_count; ++i) {
+      with_tags.put(keys()[i], make_entry(i, true));
+      without_tags.put(keys()[i], make_entry(i, false));
+    }
+    return true;
+  }();
+  (void)filled;
+  return tagged ? with_tags : without_tags;
+}
+
+// Each thread walks the keys with a stride so threads rarely hit the same key.
+std::size_t next_index(std::size_t i) { return (i + 7919) % key_count; }
+
+void MemoryStore_get_hit(benchmark::State& state) {
+  auto& store = shared_store(state.range(0) != 0);
+  std::size_t i = static_cast<std::size_t>(state.thread_index()) * 1237 % key_count;
+  for (auto _ : state) {
+    auto e = store.get(keys()[i], t0);
+    benchmark::DoNotOptimize(e);
+    i = next_index(i);
+  }
+}
+
+void Baseline_get_hit(benchmark::State& state) {
+  auto& base = shared_baseline(state.range(0) != 0);
+  std::size_t i = static_cast<std::size_t>(state.thread_index()) * 1237 % key_count;
+  for (auto _ : state) {
+    auto e = base.get(keys()[i]);
+    benchmark::DoNotOptimize(e);
+    i = next_index(i);
+  }
+}
+
+// Puts of new keys into a full store: every put evicts one entry.
+void MemoryStore_put_evicting(benchmark::State& state) {
+  smartcache::MemoryStore<Value> store(key_count / 2);
+  const Entry<Value> e = make_entry(1, true);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(store.put(keys()[i], e, t0));
+    i = next_index(i);
+  }
+  state.counters["evictions"] = static_cast<double>(store.evictions());
+}
+
+// Baseline puts replace existing keys (it cannot evict at all).
+void Baseline_put_replacing(benchmark::State& state) {
+  Baseline base;
+  const Entry<Value> e = make_entry(1, true);
+  for (std::size_t i = 0; i < key_count; ++i) base.put(keys()[i], e);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    base.put(keys()[i], e);
+    i = next_index(i);
+  }
+}
+
+// The argument: 1 = entries carry two tags (copied on every hit), 0 = no tags.
+BENCHMARK(MemoryStore_get_hit)->ArgName("tagged")->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(Baseline_get_hit)->ArgName("tagged")->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(MemoryStore_put_evicting);
+BENCHMARK(Baseline_put_replacing);
+
+}  // namespace
+
+BENCHMARK_MAIN();
