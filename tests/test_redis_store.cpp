@@ -390,20 +390,39 @@ TEST_CASE("RedisStore on a dead port: constructs, unhealthy, throws StoreError",
   CHECK_FALSE(store->healthy());
 }
 
-TEST_CASE("a server that accepts but never answers: one timeout, then fail fast", "[redis]") {
-  // A listening socket nobody accepts from: connects succeed (the kernel
-  // completes the handshake), commands time out.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(::listen(fd, 64) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+namespace {
 
-  RedisOptions o = options_for(ntohs(addr.sin_port));
+// A listening socket nobody accepts from: connects succeed (the kernel
+// completes the handshake), commands time out. Counts the connections made.
+struct SilentServer {
+  SilentServer() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(::listen(fd, 128) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+    port = ntohs(addr.sin_port);
+  }
+  ~SilentServer() { ::close(fd); }
+  int connections_made() {
+    int accepted = 0;
+    for (int c; (c = ::accept(fd, nullptr, nullptr)) >= 0; ++accepted) ::close(c);
+    return accepted;
+  }
+  int fd = -1;
+  int port = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a server that accepts but never answers: one timeout, then fail fast", "[redis]") {
+  SilentServer silent;
+  RedisOptions o = options_for(silent.port);
   o.command_timeout = 50ms;
   o.reconnect_backoff_min = 60s;  // the whole test runs inside the first backoff
   o.reconnect_backoff_max = 60s;
@@ -419,18 +438,31 @@ TEST_CASE("a server that accepts but never answers: one timeout, then fail fast"
   for (int i = 0; i < 50; ++i) CHECK_THROWS_AS(store.get("k", t0), StoreError);
   // 50 calls that touched the network would take 50 timeouts (2.5 s).
   CHECK(std::chrono::steady_clock::now() - rest_start < 500ms);
-
   // Exactly one connection was ever opened: none during the backoff.
-  REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
-  int accepted = 0;
-  for (;;) {
-    const int c = ::accept(fd, nullptr, nullptr);
-    if (c < 0) break;
-    ++accepted;
-    ::close(c);
+  CHECK(silent.connections_made() == 1);
+}
+
+TEST_CASE("the backoff grows while probes connect but time out", "[redis]") {
+  // A probe whose TCP connect succeeds is not a recovery: only an answered
+  // command is. Backoff 20, 40, 80, 160, 320 ms (+ a 50 ms timeout each) fits
+  // about 5 probes in 700 ms; resetting it after each connect would allow ~10.
+  SilentServer silent;
+  RedisOptions o = options_for(silent.port);
+  o.command_timeout = 50ms;
+  o.reconnect_backoff_min = 20ms;
+  o.reconnect_backoff_max = 10s;
+  RedisStore<std::string> store(o);
+  const auto end = std::chrono::steady_clock::now() + 700ms;
+  int calls = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    CHECK_THROWS_AS(store.get("k", t0), StoreError);
+    ++calls;
+    std::this_thread::sleep_for(1ms);
   }
-  CHECK(accepted == 1);
-  ::close(fd);
+  const int connections = silent.connections_made();
+  CAPTURE(calls, connections);
+  CHECK(connections >= 2);  // it did probe again after backoffs
+  CHECK(connections <= 7);
 }
 
 TEST_CASE("RedisStore reconnects after a restart on the same port", "[redis]") {

@@ -38,7 +38,8 @@ struct RedisPoolSettings {
 // of the server), then puts the pool in backoff: until the retry instant every
 // acquire fails at once with StoreError without touching the network; after
 // it, exactly one caller probes with a fresh connection, and the delay doubles
-// (up to backoff_max) each time the probe fails. Thread-safe.
+// (up to backoff_max) each time the probe fails. The probe succeeds when its
+// first command comes back, not when its TCP connect does. Thread-safe.
 class RedisPool {
   using clock = std::chrono::steady_clock;
 
@@ -122,15 +123,9 @@ class RedisPool {
       auto conn = std::make_unique<RedisConnection>(
           RedisConnection::open(settings_.host, settings_.port, settings_.connect_timeout,
                                 settings_.command_timeout, settings_.password, settings_.db));
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (failures_ > 0) {
-        log(LogLevel::info, "redis connection restored",
-            {{"host", settings_.host}, {"port", std::to_string(settings_.port)}});
-      }
-      failures_ = 0;
-      probing_ = false;
-      backoff_ = std::max(settings_.backoff_min, std::chrono::milliseconds(1));
-      healthy_.store(true, std::memory_order_relaxed);
+      // A probe stays a probe until its first command comes back (see
+      // release): a server that accepts connections but never answers must
+      // not reset the backoff.
       return Lease(this, std::move(conn), gen);
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -152,6 +147,7 @@ class RedisPool {
     } else if (gen != generation_) {
       --open_;  // opened before a failure: do not trust it
     } else {
+      if (failures_ > 0) restored_locked();  // the probe's command came back
       idle_.push_back(std::move(conn));
       if (!healthy_.load(std::memory_order_relaxed))
         healthy_.store(true, std::memory_order_relaxed);
@@ -159,8 +155,20 @@ class RedisPool {
     cv_.notify_one();
   }
 
+  void restored_locked() noexcept {
+    failures_ = 0;
+    probing_ = false;
+    backoff_ = std::max(settings_.backoff_min, std::chrono::milliseconds(1));
+    try {
+      log(LogLevel::info, "redis connection restored",
+          {{"host", settings_.host}, {"port", std::to_string(settings_.port)}});
+    } catch (...) {
+    }
+  }
+
   void record_failure_locked(const std::string& what) noexcept {
     ++failures_;
+    probing_ = false;
     ++generation_;
     open_ -= idle_.size();
     idle_.clear();
