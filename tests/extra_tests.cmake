@@ -60,12 +60,10 @@ function(smartcache_register_example_tests)
     # A tiny HTTP client for the script (no curl needed); links cpp-httplib the
     # same way the examples do.
     add_executable(smartcache_http_get ${dir}/http_get.cpp)
-    if(TARGET httplib::httplib)
-      target_link_libraries(smartcache_http_get PRIVATE httplib::httplib)
-    else()
-      get_target_property(_smartcache_server_libs metrics_server LINK_LIBRARIES)
-      target_link_libraries(smartcache_http_get PRIVATE ${_smartcache_server_libs})
+    if(NOT TARGET httplib::httplib)
+      find_package(httplib MODULE QUIET)  # cmake/Findhttplib.cmake: same flags as the examples
     endif()
+    target_link_libraries(smartcache_http_get PRIVATE httplib::httplib)
     target_link_libraries(smartcache_http_get PRIVATE Threads::Threads)
     target_compile_features(smartcache_http_get PRIVATE cxx_std_17)
     if(COMMAND smartcache_target_warnings)

@@ -283,6 +283,11 @@ class FootballDay {
     }
   }
 
+  /// Moves the simulated clock forward to `t` without playing what lies between.
+  void skip_to(Millis t) noexcept {
+    if (t > clock_.elapsed()) clock_.advance(t - clock_.elapsed());
+  }
+
   /// One simulated step: nightly redeploy, feeds, match events, traffic, refreshes.
   void step() {
     const Millis now = clock_.elapsed();

@@ -38,6 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 get() { "$http_get" 127.0.0.1 "$@"; }
+answers() { get "$1" "$2" >/dev/null 2>&1; }  # answers PORT PATH: a 2xx status
 # wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.5 s.
 wait_for() {
   local deadline=$((SECONDS + $1)) what=$2; shift 2
@@ -54,7 +55,7 @@ for attempt in 1 2 3; do
   mport=$("$http_get" --free-port) || fail "no free port"
   "$server" --host 127.0.0.1 --port "$mport" >"$tmp/server.log" 2>&1 &
   server_pid=$!
-  if wait_for 15 "metrics_server /healthz on port $mport" get "$mport" /healthz >/dev/null; then break; fi
+  if wait_for 15 "metrics_server /healthz on port $mport" answers "$mport" /healthz; then break; fi
   alive "$server_pid" || { wait "$server_pid"; server_pid=""; continue; }
   cat "$tmp/server.log" >&2; fail "metrics_server did not answer /healthz"
 done
@@ -77,6 +78,7 @@ echo "ok: /stats JSON"
 rules=""
 if [[ -n "$alerts" ]]; then
   [[ -f "$alerts" ]] || fail "alerts file missing: $alerts"
+  alerts=$(cd "$(dirname "$alerts")" && pwd)/$(basename "$alerts")  # prometheus resolves relative to its config
   rules="rule_files: [\"$alerts\"]"
 fi
 for attempt in 1 2 3; do
@@ -95,7 +97,7 @@ CONF
   "$prometheus" --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
     --web.listen-address="127.0.0.1:$pport" >"$tmp/prometheus.log" 2>&1 &
   prom_pid=$!
-  if wait_for 30 "prometheus ready on port $pport" get "$pport" /-/ready >/dev/null 2>&1; then break; fi
+  if wait_for 30 "prometheus ready on port $pport" answers "$pport" /-/ready; then break; fi
   alive "$prom_pid" || { wait "$prom_pid"; prom_pid=""; continue; }
   tail -20 "$tmp/prometheus.log" >&2; fail "prometheus not ready"
 done
