@@ -192,6 +192,18 @@ TEST_CASE("values are formatted exactly and read back to the same double", "[pro
     CHECK(value(std::uint64_t{42}) == "42");
     CHECK(value(std::numeric_limits<std::uint64_t>::max()) == "18446744073709551615");
   }
+  SECTION("short decimals are written as fmt's shortest round-trip format writes them") {
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<std::int64_t> digits(1, 999999999);
+    std::uniform_int_distribution<int> scale(0, 12);
+    std::uniform_real_distribution<double> any(-1e9, 1e9);
+    for (int i = 0; i < 20000; ++i) {
+      const double nice = static_cast<double>(digits(rng)) / std::pow(10.0, scale(rng));
+      const double v = i % 2 == 0 ? nice : any(rng) * std::pow(10.0, -scale(rng));
+      CAPTURE(v);
+      REQUIRE(value(v) == (std::trunc(v) == v ? fmt::format("{}", static_cast<std::int64_t>(v)) : fmt::format("{}", v)));
+    }
+  }
   SECTION("round trip of random doubles") {
     std::mt19937_64 rng(3);
     std::uniform_real_distribution<double> exponent(-300.0, 300.0);

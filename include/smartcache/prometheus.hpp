@@ -1,19 +1,16 @@
-// smartcache - Prometheus text exposition (format 0.0.4): names, escaping, families.
+// smartcache - Prometheus text exposition (format 0.0.4): the writer of metric families.
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
+#include "detail/exposition_text.hpp"
 
 namespace smartcache {
 
@@ -28,136 +25,6 @@ inline constexpr std::string_view prometheus_content_type = "text/plain; version
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 namespace detail {
-
-constexpr bool is_ascii_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-/// True when `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-[[nodiscard]] constexpr bool is_valid_metric_name(std::string_view name) noexcept {
-  if (name.empty() || is_ascii_digit(name.front())) return false;
-  for (char c : name)
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != ':') return false;
-  return true;
-}
-
-/// True when `name` matches `[a-zA-Z_][a-zA-Z0-9_]*` and does not start with
-/// the reserved `__`.
-[[nodiscard]] constexpr bool is_valid_label_name(std::string_view name) noexcept {
-  if (name.empty() || is_ascii_digit(name.front())) return false;
-  if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-  for (char c : name)
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_') return false;
-  return true;
-}
-
-/// Makes a valid metric name: every invalid character becomes '_', a leading
-/// digit gets a '_' prefix, an empty name becomes "smartcache".
-[[nodiscard]] inline std::string sanitize_metric_name(std::string_view name) {
-  if (name.empty()) return "smartcache";
-  std::string out;
-  out.reserve(name.size() + 1);
-  if (is_ascii_digit(name.front())) out += '_';
-  for (char c : name) out += (is_ascii_letter(c) || is_ascii_digit(c) || c == '_' || c == ':') ? c : '_';
-  return out;
-}
-
-/// The length of the well-formed UTF-8 sequence starting at s[i] (1 to 4), or
-/// 0 when the bytes there are not one (overlong, surrogate, past U+10FFFF,
-/// truncated, stray continuation byte).
-[[nodiscard]] constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // past U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  return len;
-}
-
-// Appends `text` with '\\' and '\n' (and '"' when `quote`) escaped and each
-// byte that is not part of well-formed UTF-8 replaced by U+FFFD.
-inline void append_escaped(std::string& out, std::string_view text, bool quote) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' && quote) {
-      out += "\\\"";
-    } else if (static_cast<unsigned char>(c) < 0x80) {
-      out += c;
-    } else {
-      const std::size_t len = utf8_sequence_length(text, i);
-      if (len == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.data() + i, len);
-        i += len;
-      }
-      continue;
-    }
-    ++i;
-  }
-}
-
-/// Appends a label value escaped for the exposition (`\\`, `\"`, `\n`; bytes
-/// that are not well-formed UTF-8 become U+FFFD), without the quotes.
-///
-/// Example:
-///   append_escaped_label_value(out, "a\"b");  // appends a\"b
-inline void append_escaped_label_value(std::string& out, std::string_view value) {
-  append_escaped(out, value, true);
-}
-
-/// Appends HELP text escaped for the exposition (`\\`, `\n`; bytes that are
-/// not well-formed UTF-8 become U+FFFD).
-inline void append_escaped_help(std::string& out, std::string_view help) { append_escaped(out, help, false); }
-
-/// Appends a sample value: integers below 2^53 exactly without exponent,
-/// other finite values as the shortest text that reads back to the same
-/// double, and `+Inf`, `-Inf`, `NaN`.
-///
-/// Example:
-///   append_value(out, 2.5);  // "2.5"
-///   append_value(out, 1e6);  // "1000000"
-inline void append_value(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-  } else if (std::abs(v) <= 9007199254740992.0 && std::trunc(v) == v) {
-    const fmt::format_int digits(static_cast<std::int64_t>(v));
-    out.append(digits.data(), digits.size());
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
-}
-
-/// Appends an integer sample value.
-inline void append_value(std::string& out, std::uint64_t v) {
-  const fmt::format_int digits(v);
-  out.append(digits.data(), digits.size());
-}
 
 // The namespace as a metric-name prefix that `promtool check metrics` does not
 // lint: sanitized, ':' (reserved for recording rules) replaced by '_', and
@@ -181,6 +48,7 @@ inline void append_value(std::string& out, std::uint64_t v) {
 
 /// Writes metric families in the Prometheus text format 0.0.4 to a string:
 /// every series is prefixed by `<ns>_` and carries the constant labels first.
+/// Each call appends whole lines to `out`.
 ///
 /// Not thread-safe: one writer writes one exposition, on one thread.
 ///
@@ -198,7 +66,7 @@ class ExpositionWriter {
   /// invalid or reserved name (`__*`, `le`, `quantile`) or a name already
   /// given are dropped and listed by dropped_const_labels(); values are escaped.
   ExpositionWriter(std::string& out, std::string_view ns, const Labels& const_labels)
-      : out_(out), prefix_(exposition_namespace(ns) + '_') {
+      : line_(out), prefix_(exposition_namespace(ns) + '_') {
     for (const auto& [name, value] : const_labels) {
       bool keep = is_valid_label_name(name) && name != "le" && name != "quantile";
       for (const auto& kept : const_labels_)
@@ -212,24 +80,27 @@ class ExpositionWriter {
       label.text += "=\"";
       append_escaped_label_value(label.text, value);
       label.text += '"';
-      if (!const_labels_text_.empty()) const_labels_text_ += ',';
-      const_labels_text_ += label.text;
+      labels_head_ += label.text;
+      labels_head_ += ',';
       const_labels_.push_back(std::move(label));
     }
+    if (const_labels_.empty()) {
+      no_labels_tail_ = " ";
+    } else {
+      no_labels_tail_ = labels_head_;
+      no_labels_tail_.back() = '}';
+      no_labels_tail_ += ' ';
+    }
   }
+
+  ExpositionWriter(const ExpositionWriter&) = delete;
+  ExpositionWriter& operator=(const ExpositionWriter&) = delete;
 
   /// Announces a family: `# HELP <ns>_<name> <help>` and `# TYPE <ns>_<name> <type>`.
   /// `type` is one of counter, gauge, histogram, summary, untyped.
   void family(std::string_view name, std::string_view type, std::string_view help) {
-    out_ += "# HELP ";
-    append_name(name);
-    out_ += ' ';
-    append_escaped_help(out_, help);
-    out_ += "\n# TYPE ";
-    append_name(name);
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
+    write_family(name, type, help);
+    line_.flush();
   }
 
   /// One sample line of the last announced family. `name` is the full suffix
@@ -240,16 +111,18 @@ class ExpositionWriter {
   void sample(std::string_view name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
               double value) {
     begin_sample(name, labels.begin(), labels.end());
-    append_value(out_, value);
-    out_ += '\n';
+    write_value(line_, value);
+    line_.push_back('\n');
+    line_.flush();
   }
 
   /// See the double overload; writes the integer exactly.
   void sample(std::string_view name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
               std::uint64_t value) {
     begin_sample(name, labels.begin(), labels.end());
-    append_value(out_, value);
-    out_ += '\n';
+    write_integer(line_, value);
+    line_.push_back('\n');
+    line_.flush();
   }
 
   /// A whole histogram family: `_bucket{le=...}` for each bound (seconds, or
@@ -258,29 +131,25 @@ class ExpositionWriter {
   /// Precondition: cumulative.size() == bounds.size(), non-decreasing, <= count.
   void histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                  const std::vector<std::uint64_t>& cumulative, std::uint64_t count, double sum) {
-    family(name, "histogram", help);
+    write_family(name, "histogram", help);
     scratch_name_.assign(name.data(), name.size());
     scratch_name_ += "_bucket";
-    const std::size_t n = std::min(bounds.size(), cumulative.size());
+    const std::size_t n = bounds.size() < cumulative.size() ? bounds.size() : cumulative.size();
     for (std::size_t i = 0; i < n; ++i) {
       scratch_le_.clear();
-      append_value(scratch_le_, bounds[i]);
-      const std::pair<std::string_view, std::string_view> le{"le", scratch_le_};
-      begin_sample(scratch_name_, &le, &le + 1);
-      append_value(out_, cumulative[i]);
-      out_ += '\n';
+      write_value(scratch_le_, bounds[i]);
+      write_bucket(scratch_le_, cumulative[i]);
     }
-    const std::pair<std::string_view, std::string_view> inf{"le", "+Inf"};
-    begin_sample(scratch_name_, &inf, &inf + 1);
-    append_value(out_, count);
-    out_ += '\n';
+    write_bucket("+Inf", count);
     write_sum_count(name, count, sum);
+    line_.flush();
   }
 
   /// A summary family without quantiles: `_sum` and `_count`.
   void summary(std::string_view name, std::string_view help, std::uint64_t count, double sum) {
-    family(name, "summary", help);
+    write_family(name, "summary", help);
     write_sum_count(name, count, sum);
+    line_.flush();
   }
 
   /// The names of the constant labels left out (invalid, reserved, duplicate,
@@ -294,45 +163,61 @@ class ExpositionWriter {
   };
   using LabelPair = std::pair<std::string_view, std::string_view>;
 
-  void append_name(std::string_view name) {
-    out_ += prefix_;
-    out_ += name;
+  void write_family(std::string_view name, std::string_view type, std::string_view help) {
+    line_.append("# HELP ", 7);
+    append_name(name);
+    line_.push_back(' ');
+    write_escaped(line_, help, false);
+    line_.append("\n# TYPE ", 8);
+    append_name(name);
+    line_.push_back(' ');
+    line_.append(type);
+    line_.push_back('\n');
   }
 
+  void append_name(std::string_view name) {
+    line_.append(prefix_);
+    line_.append(name);
+  }
+
+  // Writes `<ns>_<name>{<const labels>,<labels>} ` (or `<ns>_<name> ` when
+  // there is no label at all); the constant part is ready-made.
   void begin_sample(std::string_view name, const LabelPair* first, const LabelPair* last) {
     append_name(name);
-    bool clash = false;
-    for (const LabelPair* l = first; l != last && !const_labels_.empty(); ++l)
-      for (const auto& c : const_labels_) clash = clash || c.name == l->first;
-    if (first == last && const_labels_text_.empty()) {
-      out_ += ' ';
+    if (first == last) {
+      line_.append(no_labels_tail_);
       return;
     }
-    out_ += '{';
-    bool empty = true;
+    bool clash = false;
+    for (const auto& c : const_labels_) clash = clash || uses_label(first, last, c.name);
     if (!clash) {
-      out_ += const_labels_text_;
-      empty = const_labels_text_.empty();
+      line_.append(labels_head_);
     } else {
+      line_.push_back('{');
       for (const auto& c : const_labels_) {
         if (uses_label(first, last, c.name)) {
           note_dropped(c.name);
           continue;
         }
-        if (!empty) out_ += ',';
-        out_ += c.text;
-        empty = false;
+        line_.append(c.text);
+        line_.push_back(',');
       }
     }
     for (const LabelPair* l = first; l != last; ++l) {
-      if (!empty) out_ += ',';
-      out_ += l->first;
-      out_ += "=\"";
-      append_escaped_label_value(out_, l->second);
-      out_ += '"';
-      empty = false;
+      if (l != first) line_.push_back(',');
+      line_.append(l->first);
+      line_.append("=\"", 2);
+      write_escaped(line_, l->second, true);
+      line_.push_back('"');
     }
-    out_ += "} ";
+    line_.append("} ", 2);
+  }
+
+  void write_bucket(std::string_view le, std::uint64_t cumulative) {
+    const LabelPair label{"le", le};
+    begin_sample(scratch_name_, &label, &label + 1);
+    write_integer(line_, cumulative);
+    line_.push_back('\n');
   }
 
   static bool uses_label(const LabelPair* first, const LabelPair* last, std::string_view name) noexcept {
@@ -348,22 +233,23 @@ class ExpositionWriter {
   }
 
   void write_sum_count(std::string_view name, std::uint64_t count, double sum) {
-    scratch_name_.assign(name.data(), name.size());
-    scratch_name_ += "_sum";
-    begin_sample(scratch_name_, nullptr, nullptr);
-    append_value(out_, sum);
-    out_ += '\n';
-    scratch_name_.assign(name.data(), name.size());
-    scratch_name_ += "_count";
-    begin_sample(scratch_name_, nullptr, nullptr);
-    append_value(out_, count);
-    out_ += '\n';
+    append_name(name);
+    line_.append("_sum", 4);
+    line_.append(no_labels_tail_);
+    write_value(line_, sum);
+    line_.push_back('\n');
+    append_name(name);
+    line_.append("_count", 6);
+    line_.append(no_labels_tail_);
+    write_integer(line_, count);
+    line_.push_back('\n');
   }
 
-  std::string& out_;
+  LineSink line_;
   std::string prefix_;
   std::vector<ConstLabel> const_labels_;
-  std::string const_labels_text_;
+  std::string labels_head_ = "{";  // '{' and each constant label followed by ','
+  std::string no_labels_tail_;     // " " or "{<constant labels>} "
   std::vector<std::string> dropped_;
   std::string scratch_name_;
   std::string scratch_le_;
