@@ -132,8 +132,7 @@ class LogTally {
 };
 
 template <class Store>
-int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store_name) {
-  LogTally log;
+int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store_name, LogTally& log) {
   sc::CacheMetrics metrics;
   sim::FootballDay<Store> day(std::move(store), opt, metrics);
   const sim::Outcome out = day.run();
@@ -156,8 +155,9 @@ int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store
 int main(int argc, char** argv) {
   Options opt = parse(argc, argv);
   if (opt.progress) opt.tty = ::isatty(::fileno(stderr)) != 0;
+  LogTally log;
 
-  if (opt.redis.empty()) return run(std::make_shared<sc::MemoryStore<std::string>>(), opt, "MemoryStore");
+  if (opt.redis.empty()) return run(std::make_shared<sc::MemoryStore<std::string>>(), opt, "MemoryStore", log);
 
 #ifdef SMARTCACHE_HAVE_REDIS
   sc::RedisOptions ro;
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   // A prefix of our own: the run clears only its keys, never the rest of the Redis.
   ro.key_prefix = fmt::format("smartcache:simulate:{}:", ::getpid());
   auto store = std::make_shared<sc::RedisStore<std::string>>(ro);
-  const int rc = run(store, opt, fmt::format("RedisStore at {}:{}", ro.host, ro.port));
+  const int rc = run(store, opt, fmt::format("RedisStore at {}:{}", ro.host, ro.port), log);
   try {
     store->clear();
   } catch (const std::exception& e) {

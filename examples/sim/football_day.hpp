@@ -63,7 +63,7 @@ struct Outcome {
   double simulated_hours = 0;
   int matches_today = 0;
   int matches_tomorrow = 0;
-  std::size_t keys = 0;
+  std::optional<std::size_t> keys;     // entries in the store at the end (nullopt: store unreachable)
   std::uint64_t computes = 0;          // model calls, foreground and background
   std::uint64_t compute_failures = 0;  // model calls that threw
   std::uint64_t failed_requests = 0;   // requests whose error reached the caller
@@ -311,7 +311,11 @@ class FootballDay {
     out.simulated_hours = static_cast<double>(clock_.elapsed()) / static_cast<double>(hour_ms);
     out.matches_today = today_;
     out.matches_tomorrow = tomorrow_;
-    out.keys = cache_.store().size();
+    try {
+      out.keys = cache_.store().size();
+    } catch (const std::exception&) {
+      // Redis down: the day was still served (computed); the count is unknown.
+    }
     out.computes = model_.computes;
     out.compute_failures = model_.failures;
     out.failed_requests = failed_requests_;

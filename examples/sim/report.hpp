@@ -40,7 +40,7 @@ inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Op
              o.real_seconds, opt.seed, store);
   fmt::print("  {} matches ({} today, {} tomorrow) and {} outright markets; {} entries cached at the end\n\n",
              o.matches_today + o.matches_tomorrow, o.matches_today, o.matches_tomorrow,
-             leagues.size() * outright_markets.size(), grouped(o.keys));
+             leagues.size() * outright_markets.size(), o.keys ? grouped(*o.keys) : std::string("an unknown number of"));
 
   fmt::print("{:<14}{} ({:.1f} per simulated second)\n", "Requests", grouped(s.total_requests),
              static_cast<double>(s.total_requests) / (o.simulated_hours * 3600.0));
