@@ -37,7 +37,7 @@ TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
   std::atomic<int> calls{0};
   std::atomic<bool> timed_out{false};
   std::vector<std::string> got(threads);
-  std::vector<bool> led(threads);
+  std::vector<int> led(threads);  // not vector<bool>: threads write neighbouring elements
   std::vector<std::thread> pool;
   for (int i = 0; i < threads; ++i)
     pool.emplace_back([&, i] {
@@ -48,7 +48,7 @@ TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
         return std::string("value");
       });
       got[static_cast<std::size_t>(i)] = out.value;
-      led[static_cast<std::size_t>(i)] = out.leader;
+      led[static_cast<std::size_t>(i)] = out.leader ? 1 : 0;
     });
   for (auto& t : pool) t.join();
   REQUIRE_FALSE(timed_out);
@@ -56,7 +56,7 @@ TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
   int leaders = 0;
   for (int i = 0; i < threads; ++i) {
     CHECK(got[static_cast<std::size_t>(i)] == "value");
-    leaders += led[static_cast<std::size_t>(i)] ? 1 : 0;
+    leaders += led[static_cast<std::size_t>(i)];
   }
   CHECK(leaders == 1);
   CHECK(flight.in_flight() == 0);

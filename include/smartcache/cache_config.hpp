@@ -63,8 +63,9 @@ struct Config {
   /// Read at most twice per sampled request and never for the others.
   std::function<std::chrono::steady_clock::time_point()> latency_clock;
 
-  /// Wall clock of zones and entry ages; empty = system_clock::now. Read once
-  /// per request and once per background refresh.
+  /// Wall clock of zones and entry ages; empty = the system wall clock (on
+  /// Linux its coarse variant: 1-4 ms resolution, 5x cheaper to read). Read
+  /// once per request and once per background refresh.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
 
   /// Runs background refreshes; empty = the built-in pool. It may run the

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <thread>
 
@@ -12,14 +13,30 @@ namespace smartcache::detail {
 using SteadyClockFn = std::function<std::chrono::steady_clock::time_point()>;
 using WallClockFn = std::function<std::chrono::system_clock::time_point()>;
 
-// An empty function means the standard clock. May throw whatever an injected
+// An empty function means the default clock. May throw whatever an injected
 // clock throws; callers decide what a failed reading means.
 inline std::chrono::steady_clock::time_point read_clock(const SteadyClockFn& clock) {
   return clock ? clock() : std::chrono::steady_clock::now();
 }
 
+// The default wall clock. Where Linux offers it, CLOCK_REALTIME_COARSE: the
+// kernel's last tick (resolution 1-4 ms) read in ~5 ns instead of ~24 ns for a
+// precise read here; wall time only decides freshness against TTLs of seconds,
+// so a few milliseconds of resolution change nothing a request can see.
+inline std::chrono::system_clock::time_point coarse_wall_now() noexcept {
+#if defined(__linux__) && defined(CLOCK_REALTIME_COARSE)
+  timespec ts{};
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0) {
+    const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+  }
+#endif
+  return std::chrono::system_clock::now();
+}
+
 inline std::chrono::system_clock::time_point read_clock(const WallClockFn& clock) {
-  return clock ? clock() : std::chrono::system_clock::now();
+  return clock ? clock() : coarse_wall_now();
 }
 
 // splitmix64 on a thread-local state: TTL jitter needs spread, not quality,
