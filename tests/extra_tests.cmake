@@ -4,6 +4,7 @@
 #   smartcache_alert_rules              promtool check rules + promtool test rules
 #   smartcache_monitoring_consistency   dashboard/alerts use exactly the exported families
 #   smartcache_example_<name>           the examples run and exit 0 (quick settings)
+#   smartcache_example_simulate_redis   simulate over RedisStore on a private redis-server
 #   smartcache_prometheus_scrape        a real Prometheus scrapes metrics_server
 #
 # Tools are found with find_program (override with -DSMARTCACHE_PROMTOOL=... etc.).
@@ -13,6 +14,7 @@ include_guard(GLOBAL)
 
 find_program(SMARTCACHE_PROMTOOL promtool DOC "promtool, for the alert-rule and exposition tests")
 find_program(SMARTCACHE_PROMETHEUS prometheus DOC "Prometheus server, for the scrape integration test")
+find_program(SMARTCACHE_REDIS_SERVER redis-server DOC "redis-server, for Redis integration tests")
 find_program(SMARTCACHE_BASH bash)
 
 set(SMARTCACHE_EXTRA_TESTS_SOURCE_DIR "${CMAKE_CURRENT_LIST_DIR}" CACHE INTERNAL "")
@@ -54,6 +56,13 @@ function(smartcache_register_example_tests)
              COMMAND ${SMARTCACHE_BASH} ${dir}/simulate_smoke.sh $<TARGET_FILE:simulate> ${SMARTCACHE_PROMTOOL})
     set_tests_properties(smartcache_example_simulate PROPERTIES
                          SKIP_RETURN_CODE 77 LABELS "examples" TIMEOUT 120)
+    if(TARGET smartcache::redis)
+      # The same day over RedisStore on a private redis-server.
+      add_test(NAME smartcache_example_simulate_redis
+               COMMAND ${SMARTCACHE_BASH} ${dir}/simulate_redis.sh $<TARGET_FILE:simulate> ${SMARTCACHE_REDIS_SERVER})
+      set_tests_properties(smartcache_example_simulate_redis PROPERTIES
+                           SKIP_RETURN_CODE 77 LABELS "examples;integration;redis" TIMEOUT 180)
+    endif()
   endif()
 
   if(TARGET metrics_server)

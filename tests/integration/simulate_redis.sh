@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# simulate runs the same day over RedisStore against a real redis-server, and
+# touches only its own keys: the nightly full invalidation and the final
+# clean-up leave a foreign key alone, and nothing of the run is left behind.
+#
+#   simulate_redis.sh SIMULATE [REDIS_SERVER]
+#
+# A missing redis-server / redis-cli skips (exit 77) unless $CI is set.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+simulate=${1:?usage: simulate_redis.sh SIMULATE [REDIS_SERVER]}
+redis_server=$(find_tool redis-server "${2:-}") || exit $?
+redis_cli=$(find_tool redis-cli "$(dirname "$redis_server")/redis-cli") || exit $?
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smartcache-simredis.XXXXXX") || fail "mktemp"
+redis_pid=""
+cleanup() {
+  [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A random high port; redis-server exits at once when it is taken: try again.
+for attempt in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 40000))
+  "$redis_server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" >"$tmp/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do
+    [[ "$("$redis_cli" -p "$port" ping 2>/dev/null)" == PONG ]] && break 2
+    kill -0 "$redis_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; redis_pid=""
+done
+[[ -n "$redis_pid" ]] || { cat "$tmp/redis.log" >&2; fail "redis-server did not start"; }
+echo "ok: redis-server on port $port"
+
+"$redis_cli" -p "$port" set someone:else:key keep >/dev/null || fail "SET failed"
+# 5 simulated hours include the 04:00 redeploy (a full invalidation).
+"$simulate" --redis "127.0.0.1:$port" --duration 5 --matches 4 --no-progress >"$tmp/out.txt" 2>&1 ||
+  { cat "$tmp/out.txt" >&2; fail "simulate --redis failed"; }
+grep -q "RedisStore at 127.0.0.1:$port" "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; fail "the run did not use RedisStore"; }
+grep -Eq "^Invalidations +[0-9,]+ surgical, 1 full" "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; fail "no nightly full invalidation"; }
+hit=$(sed -n 's/^Hit rate *\([0-9.]*\) %.*/\1/p' "$tmp/out.txt")
+awk -v h="$hit" 'BEGIN { exit !(h + 0 > 50) }' || { cat "$tmp/out.txt" >&2; fail "hit rate over Redis is '$hit'"; }
+echo "ok: a day over RedisStore, hit rate $hit %"
+
+[[ "$("$redis_cli" -p "$port" get someone:else:key)" == keep ]] || fail "the run touched a key that is not its own"
+keys=$("$redis_cli" -p "$port" dbsize)
+[[ "$keys" == 1 ]] || { "$redis_cli" -p "$port" --scan | head >&2; fail "$keys keys left (expected only the foreign one)"; }
+echo "ok: only the run's own keys were touched, none left behind"
+echo "PASS"
