@@ -9,7 +9,7 @@
 //   GET /healthz   "ok"
 //
 //   metrics_server [--host 127.0.0.1] [--port 9464] [--speed 60] [--seed 42]
-//                  [--matches 30] [--cost-scale 0.1]
+//                  [--matches 30] [--cost-scale 0.05]
 //
 // --port 0 picks a free port (printed). SIGINT / SIGTERM stop it cleanly:
 // the handler only sets a flag; a watcher thread stops the server.
@@ -58,7 +58,7 @@ struct Options {
              "  --speed X          simulated seconds per real second (default 60)\n"
              "  --seed N           random seed (default 42)\n"
              "  --matches N        matches per simulated day (default 30)\n"
-             "  --cost-scale X     scales the model's 0.2-2 ms CPU cost (default 0.1)\n"
+             "  --cost-scale X     scales the model's 0.2-2 ms CPU cost (default 0.05)\n"
              "  --help             this text\n");
   std::exit(code);
 }

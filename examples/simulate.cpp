@@ -54,7 +54,7 @@ namespace {
              "  --duration HOURS   simulated hours (default 24)\n"
              "  --seed N           random seed (default 42): same fixtures, events and traffic\n"
              "  --matches N        matches (default 30; 3 in 10 are tomorrow's fixtures)\n"
-             "  --cost-scale X     multiplies the model's 0.2-2 ms CPU cost (default 0.1, so a\n"
+             "  --cost-scale X     multiplies the model's 0.2-2 ms CPU cost (default 0.05, so a\n"
              "                     day takes seconds; 1 burns the real cost)\n"
              "  --redis HOST:PORT  run the same day over RedisStore instead of MemoryStore\n"
              "  --prometheus FILE  write the final Prometheus exposition to FILE\n"

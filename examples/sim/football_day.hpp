@@ -50,7 +50,7 @@ struct Options {
   double hours = 24;
   std::uint32_t seed = 42;
   int matches = 30;
-  double cost_scale = 0.1;
+  double cost_scale = 0.05;
   std::string redis;
   std::string prometheus_file;
   bool progress = true;
@@ -157,7 +157,7 @@ class Model {
   static double burn(double until_ms, std::size_t salt) noexcept {
     double x = 0.3 + static_cast<double>(salt % 7) * 0.05;
     do {
-      for (int i = 0; i < 512; ++i) x = 3.9 * x * (1.0 - x);
+      for (int i = 0; i < 2048; ++i) x = 3.9 * x * (1.0 - x);
     } while (thread_cpu_ms() < until_ms);
     return 0.2 + 0.6 * x;
   }
