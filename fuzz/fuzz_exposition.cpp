@@ -1,0 +1,76 @@
+// smartcache fuzzing - namespace, constant labels and buckets given to the exposition.
+// SPDX-License-Identifier: MIT
+//
+// The bytes become MetricsOptions (a namespace, up to 6 constant label
+// name/value pairs, sometimes arbitrary latency buckets) and a few recordings;
+// whatever they are, CacheMetrics(options).to_prometheus() must be a valid
+// exposition (tests/support/exposition_checker.hpp, written independently of
+// the writer) and must stay so after more recordings. A sample of such outputs
+// also goes through `promtool check metrics` in tests/test_fuzz_regressions.cpp.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <smartcache/metrics.hpp>
+
+#include "fuzz_common.hpp"
+#include "support/exposition_checker.hpp"
+
+namespace smartcache_fuzz::exposition {
+
+inline smartcache::MetricsOptions options_from(ByteReader& in) {
+  smartcache::MetricsOptions o;
+  o.prometheus_namespace = in.str();
+  const std::size_t labels = in.byte() % 7;
+  for (std::size_t i = 0; i < labels; ++i) {
+    std::string name = in.str(32);
+    std::string value = in.str();
+    o.const_labels.emplace_back(std::move(name), std::move(value));
+  }
+  if (in.byte() & 1) {
+    o.latency_buckets_seconds.clear();
+    const std::size_t buckets = in.byte() % 12;
+    for (std::size_t i = 0; i < buckets; ++i) {
+      const std::uint64_t bits = in.u64();
+      double b = 0;
+      std::memcpy(&b, &bits, sizeof b);
+      o.latency_buckets_seconds.push_back(b);
+    }
+  }
+  return o;
+}
+
+inline void check(const smartcache::CacheMetrics& m, const char* when) {
+  const std::string text = m.to_prometheus();
+  if (auto problem = smartcache_test::check_exposition(text))
+    fail(std::string("invalid exposition ") + when + ": " + *problem + "\n--- exposition ---\n" + text);
+}
+
+inline int run(const std::uint8_t* data, std::size_t size) {
+  ByteReader in(data, size);
+  smartcache::CacheMetrics m(options_from(in));
+  check(m, "when empty");
+  // A few recordings so that every family has non-trivial samples.
+  smartcache::RequestRecord r;
+  r.strategy = static_cast<smartcache::Strategy>(in.byte() % smartcache::strategy_count);
+  r.vix = static_cast<smartcache::VixStatus>(in.byte() % smartcache::vix_status_count);
+  r.zone = static_cast<smartcache::Zone>(in.byte() % smartcache::zone_count);
+  r.lookup = static_cast<smartcache::Lookup>(in.byte() % 5);
+  std::uint64_t bits = in.u64();
+  double ms = 0;
+  std::memcpy(&ms, &bits, sizeof ms);
+  r.latency_ms = ms;
+  m.record_request(r);
+  m.record_latency(static_cast<double>(in.u16()) / 16.0);
+  m.record_invalidation({(in.byte() & 1) != 0, in.byte(), in.byte(), in.byte(),
+                         static_cast<double>(in.byte())});
+  m.reset_category(static_cast<smartcache::Category>(in.byte() % smartcache::category_count));
+  check(m, "after recordings");
+  return 0;
+}
+
+}  // namespace smartcache_fuzz::exposition
+
+SMARTCACHE_FUZZ_ENTRY(smartcache_fuzz::exposition::run)
