@@ -296,10 +296,24 @@ TEST_CASE("writer output passes the checker and promtool", "[prometheus][promtoo
   const std::string ns = GENERATE(as<std::string>{}, "smartcache", "odds:cacheV2", "");
   const std::string text = sample_exposition(ns, hostile);
   CAPTURE(ns, text);
-  const auto problem = smartcache_test::check_exposition(text);
+  const auto problem = smartcache_test::check_exposition_lint(text);
   CHECK_FALSE(problem.has_value());
   if (problem) FAIL(*problem);
   require_promtool_silent(text);
+}
+
+TEST_CASE("writer output is valid whatever the namespace and constant labels", "[prometheus]") {
+  // Names promtool's lint would frown upon (units, types, camelCase labels)
+  // are the user's choice; the exposition must still be valid.
+  const std::string ns = GENERATE(as<std::string>{}, "odds_ms", "my_gauge_cache", "9 lives!", "__", "\xFF\n\"");
+  const Labels labels = {{"appName", "x"}, {"le", "1"}, {"service", std::string("\0\xC0\\\"", 4)}};
+  const std::string text = sample_exposition(ns, labels);
+  CAPTURE(ns, text);
+  const auto problem = smartcache_test::check_exposition(text);
+  CHECK_FALSE(problem.has_value());
+  if (problem) FAIL(*problem);
+  const auto result = smartcache_test::run_promtool_check_metrics(text);
+  if (result) CHECK(result->output.find("error while linting") == std::string::npos);
 }
 
 TEST_CASE("the promtool harness notices a bad exposition", "[prometheus][promtool]") {
@@ -340,79 +354,82 @@ TEST_CASE("the checker accepts valid expositions", "[checker]") {
       good_histogram,
       std::string(good_histogram) + "# HELP a_total Help.\n# TYPE a_total counter\na_total +Inf\n");
   CAPTURE(text);
-  const auto problem = smartcache_test::check_exposition(text);
+  const auto problem = smartcache_test::check_exposition_lint(text);
   CHECK_FALSE(problem.has_value());
   if (problem) FAIL(*problem);
   require_promtool_silent(text);
 }
 
 TEST_CASE("the checker rejects each broken rule", "[checker]") {
-  // text, a word the complaint must contain, and whether promtool rejects it too.
-  const auto [text, complaint, promtool_rejects] = GENERATE(table<std::string, std::string, bool>({
-      {"# HELP a_total Help.\n# TYPE a_total counter\na_total 1", "newline", true},
-      {"a_total 1\n", "no HELP and TYPE", true},
-      {"# TYPE a_total counter\na_total 1\n", "no HELP", true},
-      {"# HELP a_total Help.\na_total 1\n", "no TYPE", false},
-      {"# HELP a_total\n# TYPE a_total counter\na_total 1\n", "no help text", true},
-      {"# HELP a_total Help.\n# TYPE a_total counter\n# HELP a_total Again.\na_total 1\n", "second HELP", true},
-      {"# HELP a_total Help.\n# TYPE a_total counter\n# TYPE a_total counter\na_total 1\n", "second TYPE", true},
-      {"# HELP a_total Help.\n# TYPE a_total countr\na_total 1\n", "unknown type", true},
-      {"# HELP 9a Help.\n# TYPE 9a gauge\n9a 1\n", "invalid metric name", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{9l=\"x\"} 1\n", "invalid label name", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{__l=\"x\"} 1\n", "invalid label name", false},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=x} 1\n", "quoted value", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\"b\"} 1\n", "expected ','", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\\tb\"} 1\n", "invalid escape", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\\\"} 1\n", "unterminated", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"\xFF\"} 1\n", "UTF-8", true},
-      {"# HELP g Help \\t.\n# TYPE g gauge\ng 1\n", "invalid escape", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"1\",l=\"2\"} 1\n", "duplicate label", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 2\n", "duplicate series", false},
-      {"# HELP g Help.\n# TYPE g gauge\ng 1\ng 2\n", "duplicate series", false},
-      {"# HELP g Help.\n# TYPE g gauge\ng 1,5\n", "does not parse", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng\n", "no value", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng 1 12.5\n", "timestamp", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng 1 2 3\n", "expected a value", true},
-      {"# HELP hits Help.\n# TYPE hits counter\nhits 1\n", "_total", true},
-      {"# HELP g_total Help.\n# TYPE g_total gauge\ng_total 1\n", "_total", true},
-      {"# HELP a_total Help.\n# TYPE a_total counter\na_total -1\n", "negative", false},
-      {"# HELP a Help.\n# TYPE a gauge\n# HELP b Help.\n# TYPE b gauge\na 1\n", "outside its family", false},
-      {"# HELP a Help.\n# TYPE a gauge\na 1\n# HELP b Help.\n# TYPE b gauge\nb 1\n# HELP a Help.\n", "not contiguous", true},
-      {"# HELP a Help.\n# TYPE a gauge\na 1\n# HELP a Late.\n", "HELP after samples", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{le=\"1\"} 1\n", "'le'", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{quantile=\"1\"} 1\n", "'quantile'", false},
-      {"# HELP myValue Help.\n# TYPE myValue gauge\nmyValue 1\n", "camelCase", true},
-      {"# HELP g Help.\n# TYPE g gauge\ng{myLabel=\"1\"} 1\n", "camelCase", true},
-      {"# HELP a:b Help.\n# TYPE a:b gauge\na:b 1\n", "':'", true},
-      {"# HELP latency_ms Help.\n# TYPE latency_ms gauge\nlatency_ms 1\n", "abbreviated unit", true},
-      {"# HELP latency_milliseconds Help.\n# TYPE latency_milliseconds gauge\nlatency_milliseconds 1\n", "base unit", true},
-      {"# HELP x_gauge Help.\n# TYPE x_gauge gauge\nx_gauge 1\n", "type 'gauge'", true},
-      {"# HELP x_count Help.\n# TYPE x_count gauge\nx_count 1\n", "_count", true},
-      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds 1\n", "not _bucket", false},
-      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket 1\n", "no 'le'", false},
-      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"a\"} 1\n", "not a number", true},
+  // text, a word the complaint must contain, whether promtool rejects it too,
+  // and whether only the naming lint (check_exposition_lint) rejects it.
+  const auto [text, complaint, promtool_rejects, lint_only] = GENERATE(table<std::string, std::string, bool, bool>({
+      {"# HELP a_total Help.\n# TYPE a_total counter\na_total 1", "newline", true, false},
+      {"a_total 1\n", "no HELP and TYPE", true, false},
+      {"# TYPE a_total counter\na_total 1\n", "no HELP", true, false},
+      {"# HELP a_total Help.\na_total 1\n", "no TYPE", false, false},
+      {"# HELP a_total\n# TYPE a_total counter\na_total 1\n", "no help text", true, false},
+      {"# HELP a_total Help.\n# TYPE a_total counter\n# HELP a_total Again.\na_total 1\n", "second HELP", true, false},
+      {"# HELP a_total Help.\n# TYPE a_total counter\n# TYPE a_total counter\na_total 1\n", "second TYPE", true, false},
+      {"# HELP a_total Help.\n# TYPE a_total countr\na_total 1\n", "unknown type", true, false},
+      {"# HELP 9a Help.\n# TYPE 9a gauge\n9a 1\n", "invalid metric name", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{9l=\"x\"} 1\n", "invalid label name", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{__l=\"x\"} 1\n", "invalid label name", false, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=x} 1\n", "quoted value", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\"b\"} 1\n", "expected ','", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\\tb\"} 1\n", "invalid escape", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"a\\\"} 1\n", "unterminated", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"\xFF\"} 1\n", "UTF-8", true, false},
+      {"# HELP g Help \\t.\n# TYPE g gauge\ng 1\n", "invalid escape", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{l=\"1\",l=\"2\"} 1\n", "duplicate label", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 2\n", "duplicate series", false, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng 1\ng 2\n", "duplicate series", false, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng 1,5\n", "does not parse", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng\n", "no value", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng 1 12.5\n", "timestamp", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng 1 2 3\n", "expected a value", true, false},
+      {"# HELP hits Help.\n# TYPE hits counter\nhits 1\n", "_total", true, false},
+      {"# HELP g_total Help.\n# TYPE g_total gauge\ng_total 1\n", "_total", true, false},
+      {"# HELP a_total Help.\n# TYPE a_total counter\na_total -1\n", "negative", false, false},
+      {"# HELP a Help.\n# TYPE a gauge\n# HELP b Help.\n# TYPE b gauge\na 1\n", "outside its family", false, false},
+      {"# HELP a Help.\n# TYPE a gauge\na 1\n# HELP b Help.\n# TYPE b gauge\nb 1\n# HELP a Help.\n", "not contiguous", true, false},
+      {"# HELP a Help.\n# TYPE a gauge\na 1\n# HELP a Late.\n", "HELP after samples", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{le=\"1\"} 1\n", "'le'", true, false},
+      {"# HELP g Help.\n# TYPE g gauge\ng{quantile=\"1\"} 1\n", "'quantile'", false, false},
+      {"# HELP myValue Help.\n# TYPE myValue gauge\nmyValue 1\n", "camelCase", true, true},
+      {"# HELP g Help.\n# TYPE g gauge\ng{myLabel=\"1\"} 1\n", "camelCase", true, true},
+      {"# HELP a:b Help.\n# TYPE a:b gauge\na:b 1\n", "':'", true, true},
+      {"# HELP latency_ms Help.\n# TYPE latency_ms gauge\nlatency_ms 1\n", "abbreviated unit", true, true},
+      {"# HELP latency_milliseconds Help.\n# TYPE latency_milliseconds gauge\nlatency_milliseconds 1\n", "base unit", true, true},
+      {"# HELP x_gauge Help.\n# TYPE x_gauge gauge\nx_gauge 1\n", "type 'gauge'", true, true},
+      {"# HELP x_count Help.\n# TYPE x_count gauge\nx_count 1\n", "_count", true, false},
+      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds 1\n", "not _bucket", false, false},
+      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket 1\n", "no 'le'", false, false},
+      {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"a\"} 1\n", "not a number", true, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"1\"} 2\n"
        "x_seconds_bucket{le=\"2\"} 1\nx_seconds_bucket{le=\"+Inf\"} 2\nx_seconds_sum 1\nx_seconds_count 2\n",
-       "cumulative", false},
+       "cumulative", false, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"1\"} 1\n"
        "x_seconds_sum 1\nx_seconds_count 1\n",
-       "+Inf", false},
+       "+Inf", false, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"+Inf\"} 2\n"
        "x_seconds_sum 1\nx_seconds_count 3\n",
-       "differs from _count", false},
+       "differs from _count", false, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"+Inf\"} 2\nx_seconds_count 2\n",
-       "no _sum", false},
+       "no _sum", false, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"+Inf\"} 2\nx_seconds_sum 2\n",
-       "no _count", false},
+       "no _count", false, false},
       {"# HELP x_seconds Help.\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"+Inf\"} 1\n"
        "x_seconds_sum{le=\"+Inf\"} 1\nx_seconds_count 1\n",
-       "'le'", false},
-      {"# HELP q_ratio Help.\n# TYPE q_ratio summary\nq_ratio 1\nq_ratio_sum 1\nq_ratio_count 1\n", "quantile", false},
+       "'le'", false, false},
+      {"# HELP q_ratio Help.\n# TYPE q_ratio summary\nq_ratio 1\nq_ratio_sum 1\nq_ratio_count 1\n", "quantile", false, false},
       {"# HELP q_ratio Help.\n# TYPE q_ratio summary\nq_ratio{quantile=\"2\"} 1\nq_ratio_sum 1\nq_ratio_count 1\n",
-       "[0, 1]", false},
+       "[0, 1]", false, false},
   }));
   CAPTURE(text);
-  const auto problem = smartcache_test::check_exposition(text);
+  if (lint_only) CHECK_FALSE(smartcache_test::check_exposition(text).has_value());
+  const auto problem =
+      lint_only ? smartcache_test::check_exposition_lint(text) : smartcache_test::check_exposition(text);
   REQUIRE(problem.has_value());
   CAPTURE(*problem);
   CHECK(problem->find(complaint) != std::string::npos);

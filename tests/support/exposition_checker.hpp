@@ -2,10 +2,15 @@
 // SPDX-License-Identifier: MIT
 //
 // check_exposition(text) returns the first problem it finds (with its line
-// number) or nullopt. It enforces the text format itself and the naming rules
-// that `promtool check metrics` lints, so that a text it accepts is one
-// promtool accepts silently. It deliberately shares no code with
-// smartcache/prometheus.hpp: a bug in the writer must not be mirrored here.
+// number) or nullopt. It enforces the text format and the structure the
+// writer guarantees whatever the namespace and constant labels: families
+// announced by HELP and TYPE, valid and unique series, counters in _total,
+// reserved suffixes and labels, complete and cumulative histograms.
+// check_exposition_lint(text) adds the naming conventions `promtool check
+// metrics` lints (snake_case, no ':', base units, no type in the name), which
+// also depend on the names a user chooses; a text it accepts is one promtool
+// accepts silently. Neither shares code with smartcache/prometheus.hpp: a bug
+// in the writer must not be mirrored here.
 #pragma once
 
 #include <algorithm>
@@ -127,17 +132,26 @@ inline std::string escape_problem(std::string_view raw, bool label_value) {
   return {};
 }
 
-// The naming rules promtool's lint (client_golang promlint) applies to a family.
-inline std::string lint_family(std::string_view name, std::string_view type) {
-  if (name.find(':') != std::string_view::npos) return "metric names should not contain ':'";
-  for (std::size_t i = 1; i < name.size(); ++i)
-    if (lower(name[i - 1]) && upper(name[i])) return "metric name is camelCase, not snake_case";
+// The suffix rules of promtool's lint (client_golang promlint) for a family.
+inline std::string suffix_problem(std::string_view name, std::string_view type) {
   if (type == "counter" && !ends_with(name, "_total")) return "counter name does not end in _total";
   if (type != "counter" && ends_with(name, "_total")) return "non-counter name ends in _total";
   if (type != "histogram" && ends_with(name, "_bucket")) return "non-histogram name ends in _bucket";
   if (type != "histogram" && type != "summary" && (ends_with(name, "_count") || ends_with(name, "_sum")))
     return "non-histogram, non-summary name ends in _count or _sum";
+  return {};
+}
 
+inline bool camel_case(std::string_view name) {
+  for (std::size_t i = 1; i < name.size(); ++i)
+    if (lower(name[i - 1]) && upper(name[i])) return true;
+  return false;
+}
+
+// The naming conventions promtool's lint applies to a family name.
+inline std::string naming_problem(std::string_view name) {
+  if (name.find(':') != std::string_view::npos) return "metric names should not contain ':'";
+  if (camel_case(name)) return "metric name is camelCase, not snake_case";
   std::string lowered(name);
   for (char& c : lowered)
     if (upper(c)) c = static_cast<char>(c - 'A' + 'a');
@@ -191,12 +205,7 @@ struct Label {
   std::string_view raw_value;  // between the quotes, still escaped
 };
 
-}  // namespace exposition_detail
-
-/// The first problem of a Prometheus text exposition (format 0.0.4), prefixed
-/// by "line N: ", or nullopt when the text is valid and lint-clean.
-inline std::optional<std::string> check_exposition(std::string_view text) {
-  using namespace exposition_detail;
+inline std::optional<std::string> check(std::string_view text, bool lint) {
   if (!text.empty() && text.back() != '\n') return "text does not end with a newline";
 
   std::map<std::string, Family, std::less<>> families;
@@ -250,8 +259,9 @@ inline std::optional<std::string> check_exposition(std::string_view text) {
         if (!f.type.empty()) return fail("second TYPE for " + name);
         if (arg != "counter" && arg != "gauge" && arg != "histogram" && arg != "summary" && arg != "untyped")
           return fail("unknown type '" + std::string(arg) + "' for " + name);
-        const std::string lint = lint_family(name, arg);
-        if (!lint.empty()) return fail(name + ": " + lint);
+        std::string problem = suffix_problem(name, arg);
+        if (problem.empty() && lint) problem = naming_problem(name);
+        if (!problem.empty()) return fail(name + ": " + problem);
         f.type = std::string(arg);
       }
       continue;
@@ -276,9 +286,8 @@ inline std::optional<std::string> check_exposition(std::string_view text) {
         const std::string_view label_name = line.substr(start, i - start);
         if (!label_name_ok(label_name))
           return fail("invalid label name '" + std::string(label_name) + "' in " + name);
-        for (std::size_t k = 1; k < label_name.size(); ++k)
-          if (lower(label_name[k - 1]) && upper(label_name[k]))
-            return fail("label name '" + std::string(label_name) + "' is camelCase, not snake_case");
+        if (lint && camel_case(label_name))
+          return fail("label name '" + std::string(label_name) + "' is camelCase, not snake_case");
         if (i + 1 >= line.size() || line[i] != '=' || line[i + 1] != '"')
           return fail("label " + std::string(label_name) + " of " + name + " has no quoted value");
         i += 2;
@@ -407,6 +416,20 @@ inline std::optional<std::string> check_exposition(std::string_view text) {
       return fail(family_name + " le=\"+Inf\" bucket differs from _count");
   }
   return std::nullopt;
+}
+
+}  // namespace exposition_detail
+
+/// The first problem of a Prometheus text exposition (format 0.0.4), prefixed
+/// by "line N: ", or nullopt when its format and structure are valid.
+inline std::optional<std::string> check_exposition(std::string_view text) {
+  return exposition_detail::check(text, false);
+}
+
+/// check_exposition plus promtool's naming lint (snake_case metric and label
+/// names, no ':', base units, no type in the name).
+inline std::optional<std::string> check_exposition_lint(std::string_view text) {
+  return exposition_detail::check(text, true);
 }
 
 }  // namespace smartcache_test
