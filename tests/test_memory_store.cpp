@@ -71,6 +71,13 @@ TEST_CASE("round trip: get returns what put stored, with its metadata", "[memory
     CHECK(s.get(with_nul, t0)->value == "nul");
     CHECK_FALSE(s.get("a", t0).has_value());
   }
+  SECTION("keys longer than the inline key buffer round-trip too") {
+    const std::string long_key(200, 'x');
+    s.put(long_key, entry("long"), t0);
+    CHECK(s.get(long_key, t0)->value == "long");
+    CHECK_FALSE(s.get(std::string(199, 'x'), t0).has_value());
+    CHECK(s.erase(long_key));
+  }
   SECTION("erase removes one key") {
     CHECK(s.erase("odds:42"));
     CHECK_FALSE(s.erase("odds:42"));
@@ -240,7 +247,9 @@ TEST_CASE("matches a reference map under random operations", "[memory_store]") {
   std::map<std::string, std::string> model;
   std::mt19937 rng(7);
   for (int step = 0; step < 60'000; ++step) {
-    const std::string k = key(static_cast<int>(rng() % 3000));
+    const int id = static_cast<int>(rng() % 3000);
+    // Every third key is longer than the inline key buffer.
+    const std::string k = id % 3 == 0 ? std::string(60, 'L') + key(id) : key(id);
     switch (rng() % 4) {
       case 0:
       case 1: {

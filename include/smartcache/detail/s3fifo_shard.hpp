@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../store.hpp"
+#include "compact_key.hpp"
 #include "key_index.hpp"
 
 namespace smartcache::detail {
@@ -81,17 +82,17 @@ class alignas(64) S3FifoShard {
     }
     if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
     const std::uint32_t id = allocate();
-    Node& n = nodes_[id];
-    n.key.assign(key.data(), key.size());
-    n.entry = std::move(entry);
-    n.hash = hash;
-    n.freq = 0;
     try {
+      nodes_[id].key.assign(key);
       index_.insert(hash, id);
     } catch (...) {
       release(id);
       throw;
     }
+    Node& n = nodes_[id];
+    n.entry = std::move(entry);
+    n.hash = hash;
+    n.freq = 0;
     push_back(take_ghost(hash) ? main_ : small_, id);
     guarded(id, [&] { tag(id); });
     return evicted;
@@ -161,7 +162,7 @@ class alignas(64) S3FifoShard {
     bool ok = true;
     index_.for_each([&](std::uint64_t hash, std::uint32_t id) {
       if (id >= nodes_.size() || nodes_[id].queue == Queue::none || nodes_[id].hash != hash ||
-          find(hash, nodes_[id].key) != id)
+          find(hash, nodes_[id].key.view()) != id)
         ok = false;
     });
     std::size_t postings = 0;
@@ -187,14 +188,16 @@ class alignas(64) S3FifoShard {
  private:
   enum class Queue : std::uint8_t { none, small, main };
 
+  // Hot fields first: a hit reads freq, the key (inline when short), then
+  // stale_until and the entry, in address order.
   struct Node {
-    std::string key;
-    Entry<V> entry;
-    std::uint64_t hash = 0;
     std::uint32_t prev = npos;
     std::uint32_t next = npos;
     Queue queue = Queue::none;
     std::uint8_t freq = 0;
+    std::uint64_t hash = 0;
+    CompactKey key;
+    Entry<V> entry;
   };
 
   struct List {
@@ -204,9 +207,7 @@ class alignas(64) S3FifoShard {
   };
 
   std::uint32_t find(std::uint64_t hash, std::string_view key) const noexcept {
-    return index_.find(hash, key, [this](std::uint32_t id) -> const std::string& {
-      return nodes_[id].key;
-    });
+    return index_.find(hash, key, [this](std::uint32_t id) { return nodes_[id].key.view(); });
   }
 
   std::uint32_t allocate() {
