@@ -1,0 +1,286 @@
+// smartcache example - soak: N threads x M seconds of mixed traffic, invalidations
+// and metric resets against one SmartCache, checking that nothing is lost.
+// SPDX-License-Identifier: MIT
+//
+//   soak [--threads N] [--seconds M] [--keys K] [--capacity C]
+//        [--max-rss-growth-mb X] [--redis HOST:PORT]
+//
+// Workers call get_or_compute on a skewed key set with tags, kickoffs in every
+// zone and VIX feeds (a few panics); 1 compute in 100 throws. A chaos thread
+// fires tag invalidations, full invalidations, category resets and scrapes.
+// At the end it prints throughput, p99 (get_stats), RSS growth after warm-up,
+// and PASS only when:
+//   - every request was answered (a value of its own key or the compute's own
+//     exception) and no other exception escaped;
+//   - the lifetime series conserve the requests: sum(strategy) == requests ==
+//     what the workers made, and serve_fresh/serve_stale match what they saw;
+//   - RSS grew by less than --max-rss-growth-mb between the end of warm-up
+//     (a quarter of the run) and the end.
+// The exit code is 0 for PASS, 1 for FAIL, 2 for bad arguments.
+// --redis (when built with SMARTCACHE_HAVE_REDIS) runs over RedisStore.
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <smartcache/smartcache.hpp>
+#ifdef SMARTCACHE_HAVE_REDIS
+#include <smartcache/redis_store.hpp>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int threads = 4;
+  double seconds = 30;
+  int keys = 20000;
+  std::size_t capacity = 5000;
+  double max_rss_growth_mb = 64;
+  std::string redis;  // host:port, empty = MemoryStore
+};
+
+[[noreturn]] void usage(int code) {
+  std::fputs(
+      "usage: soak [--threads N] [--seconds M] [--keys K] [--capacity C]\n"
+      "            [--max-rss-growth-mb X] [--redis HOST:PORT]\n"
+      "  --threads N            worker threads (default 4)\n"
+      "  --seconds M            duration (default 30)\n"
+      "  --keys K               distinct keys, Zipf-like skew (default 20000)\n"
+      "  --capacity C           MemoryStore capacity, so it evicts (default 5000)\n"
+      "  --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)\n"
+      "  --redis HOST:PORT      run over RedisStore (needs a build with hiredis)\n",
+      code == 0 ? stdout : stderr);
+  std::exit(code);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") usage(0);
+    if (i + 1 >= argc) usage(2);
+    const char* v = argv[++i];
+    char* end = nullptr;
+    const double x = std::strtod(v, &end);
+    const bool numeric = end != v && *end == '\0' && x >= 0;
+    if (a == "--redis") o.redis = v;
+    else if (!numeric) usage(2);
+    else if (a == "--threads" && x >= 1 && x <= 256) o.threads = static_cast<int>(x);
+    else if (a == "--seconds" && x > 0) o.seconds = x;
+    else if (a == "--keys" && x >= 1) o.keys = static_cast<int>(x);
+    else if (a == "--capacity" && x >= 1) o.capacity = static_cast<std::size_t>(x);
+    else if (a == "--max-rss-growth-mb") o.max_rss_growth_mb = x;
+    else usage(2);
+  }
+  return o;
+}
+
+double rss_mb() {
+  std::ifstream statm("/proc/self/statm");
+  double size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+struct ComputeFailure : std::runtime_error {
+  ComputeFailure() : std::runtime_error("injected compute failure") {}
+};
+
+// What the workers saw, summed at the end.
+struct Tally {
+  std::atomic<std::uint64_t> requests{0}, fresh{0}, stale{0}, computed{0}, thrown{0}, foreign{0}, wrong_key{0};
+};
+
+const char* const markets[] = {"match_result", "btts", "over_under_25", "correct_score", "corners_total"};
+const char* const events[] = {"goal", "red_card", "corner", "kickoff_moved"};
+
+// Reads one lifetime sample, e.g. `soak_requests_total` or
+// `soak_strategy_requests_total{strategy="compute"}`, from the exposition.
+std::uint64_t sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return ~std::uint64_t{0};
+  return std::strtoull(text.c_str() + at + series.size() + 2, nullptr, 10);
+}
+
+template <class Store>
+int soak(const Options& o, std::shared_ptr<Store> store, const std::string& backend) {
+  smartcache::MetricsOptions mo;
+  mo.prometheus_namespace = "soak";
+  smartcache::CacheMetrics metrics(mo);
+  smartcache::Config cfg;
+  cfg.ttl_jitter = 0.1;
+  // Short zones so that entries go stale and refresh within the run.
+  cfg.zones.set_policy(smartcache::Zone::standard, {std::chrono::milliseconds(400), std::chrono::milliseconds(400)});
+  cfg.zones.set_policy(smartcache::Zone::golden, {std::chrono::milliseconds(100), std::chrono::milliseconds(200)});
+  cfg.zones.set_policy(smartcache::Zone::active, {std::chrono::milliseconds(50), std::chrono::milliseconds(100)});
+  auto cache = std::make_unique<smartcache::SmartCache<Store>>(store, cfg, metrics);
+  cache->tag_manager().add_rule("goal", {"match_result", "btts", "over_under_25", "correct_score"});
+  cache->tag_manager().add_rule("red_card", {"match_result"});
+  cache->tag_manager().add_rule("corner", {"corners_total"});
+
+  Tally tally;
+  std::atomic<bool> stop{false};
+  const auto t0 = Clock::now();
+  const double rss_start = rss_mb();
+
+  auto worker = [&](unsigned seed) {
+    std::mt19937 rng(seed);
+    // Roughly Zipf: a few hot keys, a long tail.
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    while (!stop.load(std::memory_order_relaxed)) {
+      const int id = static_cast<int>(std::pow(u(rng), 3.0) * o.keys);
+      const int match = id % 200;
+      const char* market = markets[id % 5];
+      const std::string key = fmt::format("odds:{}:{}", id, market);
+      smartcache::RequestContext ctx;
+      ctx.tags = {fmt::format("match:{}", match), market};
+      ctx.kickoff = std::chrono::system_clock::now() + std::chrono::minutes(match * 10 - 150);
+      const double v = u(rng);
+      ctx.vix["feed"] = v < 0.002 ? smartcache::VixStatus::panic
+                                  : v < 0.05 ? smartcache::VixStatus::warning : smartcache::VixStatus::normal;
+      const bool fails = u(rng) < 0.01;
+      tally.requests.fetch_add(1, std::memory_order_relaxed);
+      try {
+        auto r = cache->get_or_compute(key, [key, fails] {
+          if (fails) throw ComputeFailure();
+          return key + "=" + std::to_string(key.size());
+        }, ctx);
+        if (r.value.compare(0, key.size() + 1, key + "=") != 0) tally.wrong_key.fetch_add(1);
+        switch (r.strategy) {
+          case smartcache::Strategy::serve_fresh: tally.fresh.fetch_add(1, std::memory_order_relaxed); break;
+          case smartcache::Strategy::serve_stale: tally.stale.fetch_add(1, std::memory_order_relaxed); break;
+          default: tally.computed.fetch_add(1, std::memory_order_relaxed); break;
+        }
+      } catch (const ComputeFailure&) {
+        tally.thrown.fetch_add(1, std::memory_order_relaxed);
+      } catch (...) {
+        tally.foreign.fetch_add(1);
+      }
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.threads; ++i) threads.emplace_back(worker, 1234u + static_cast<unsigned>(i));
+
+  // Chaos on this thread: invalidations, resets and scrapes until the end.
+  std::mt19937 rng(99);
+  const auto duration = std::chrono::duration<double>(o.seconds);
+  const auto warm_up_end = t0 + std::chrono::duration_cast<Clock::duration>(duration / 4);
+  double rss_warm = 0;
+  std::uint64_t invalidations = 0, resets = 0, scrapes = 0;
+  const smartcache::Category categories[] = {smartcache::Category::vix, smartcache::Category::golden_hour,
+                                             smartcache::Category::swr, smartcache::Category::tagmanager,
+                                             smartcache::Category::strategy, smartcache::Category::cache,
+                                             smartcache::Category::performance};
+  for (int tick = 0; Clock::now() - t0 < duration; ++tick) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (rss_warm == 0 && Clock::now() >= warm_up_end) rss_warm = rss_mb();
+    cache->invalidate_by_event({events[rng() % 4], fmt::format("match:{}", rng() % 200)});
+    ++invalidations;
+    if (tick % 20 == 0) {
+      metrics.reset_category(categories[rng() % 7]);
+      ++resets;
+    }
+    if (tick % 50 == 0) {
+      if (metrics.to_prometheus().empty()) std::fputs("empty exposition\n", stderr);
+      ++scrapes;
+    }
+    if (tick % 400 == 399) {
+      cache->invalidate_all();
+      ++invalidations;
+    }
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (rss_warm == 0) rss_warm = rss_start;
+  const smartcache::Stats stats = metrics.get_stats();
+  cache.reset();  // joins the refresh pool: counts below are final
+  const double rss_end = rss_mb();
+  const std::string text = metrics.to_prometheus();
+
+  const std::uint64_t requests = tally.requests.load();
+  const std::uint64_t total = sample(text, "soak_requests_total");
+  const auto strategy = [&](const char* s) {
+    return sample(text, fmt::format("soak_strategy_requests_total{{strategy=\"{}\"}}", s));
+  };
+  const std::uint64_t fresh = strategy("serve_fresh"), stale = strategy("serve_stale");
+  const std::uint64_t strategies = strategy("bypass") + strategy("compute") + stale + fresh;
+
+  fmt::print("soak: {} threads x {:.1f} s over {}, {} keys, capacity {}\n", o.threads, elapsed, backend, o.keys,
+             o.capacity);
+  fmt::print("requests {} ({:.0f}/s): fresh {} stale {} computed {} compute-threw {}\n", requests,
+             static_cast<double>(requests) / elapsed, tally.fresh.load(), tally.stale.load(), tally.computed.load(),
+             tally.thrown.load());
+  fmt::print("chaos: {} invalidations, {} category resets, {} scrapes; cache_errors {} evictions {}\n",
+             invalidations, resets, scrapes, sample(text, "soak_cache_errors_total"),
+             sample(text, "soak_cache_evictions_total"));
+  fmt::print("latency (window since last reset): p50 {:.4f} ms p99 {:.4f} ms p999 {:.4f} ms max {:.3f} ms\n",
+             stats.p50_latency_ms, stats.p99_latency_ms, stats.p999_latency_ms, stats.max_latency_ms);
+  fmt::print("rss: start {:.1f} MB, after warm-up {:.1f} MB, end {:.1f} MB (growth {:+.1f} MB, limit {:.0f})\n",
+             rss_start, rss_warm, rss_end, rss_end - rss_warm, o.max_rss_growth_mb);
+
+  std::vector<std::string> failures;
+  if (tally.foreign.load() != 0) failures.push_back(fmt::format("{} foreign exceptions", tally.foreign.load()));
+  if (tally.wrong_key.load() != 0) failures.push_back(fmt::format("{} values of another key", tally.wrong_key.load()));
+  if (total != requests) failures.push_back(fmt::format("requests_total {} != requests made {}", total, requests));
+  if (strategies != total) failures.push_back(fmt::format("sum(strategy) {} != requests_total {}", strategies, total));
+  if (fresh != tally.fresh.load() || stale != tally.stale.load())
+    failures.push_back(fmt::format("serve_fresh/serve_stale {}/{} != seen {}/{}", fresh, stale, tally.fresh.load(),
+                                   tally.stale.load()));
+  if (tally.fresh.load() == 0 || tally.stale.load() == 0 || tally.thrown.load() == 0)
+    failures.push_back("traffic did not exercise fresh hits, stale hits and compute failures");
+  if (rss_end - rss_warm > o.max_rss_growth_mb)
+    failures.push_back(fmt::format("RSS grew {:.1f} MB after warm-up", rss_end - rss_warm));
+  if (failures.empty()) {
+    fmt::print("PASS\n");
+    return 0;
+  }
+  for (const auto& f : failures) fmt::print("FAIL: {}\n", f);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  // Injected failures warn on purpose; keep errors only.
+  smartcache::set_log_handler([](const smartcache::LogRecord& r) {
+    if (r.level == smartcache::LogLevel::error) std::fprintf(stderr, "smartcache error: %s\n", r.message.c_str());
+  });
+  if (!o.redis.empty()) {
+#ifdef SMARTCACHE_HAVE_REDIS
+    smartcache::RedisOptions ro;
+    const auto colon = o.redis.rfind(':');
+    ro.host = o.redis.substr(0, colon);
+    ro.port = colon == std::string::npos ? 6379 : std::atoi(o.redis.c_str() + colon + 1);
+    ro.key_prefix = fmt::format("soak:{}:", ::getpid());
+    ro.pool_size = static_cast<std::size_t>(o.threads) + 2;
+    auto store = std::make_shared<smartcache::RedisStore<std::string>>(ro);
+    const int rc = soak(o, store, "RedisStore at " + o.redis);
+    store->clear();
+    return rc;
+#else
+    std::fputs("soak: built without hiredis; --redis is not available\n", stderr);
+    return 2;
+#endif
+  }
+  return soak(o, std::make_shared<smartcache::MemoryStore<std::string>>(o.capacity), "MemoryStore");
+}
