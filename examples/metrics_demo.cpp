@@ -44,11 +44,16 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(2);
       return argv[++i];
     };
-    if (a == "--requests") o.requests = std::strtoull(value(), nullptr, 10);
-    else if (a == "--seed") o.seed = static_cast<std::uint32_t>(std::strtoul(value(), nullptr, 10));
-    else if (a == "--quiet") o.quiet = true;
-    else if (a == "--help" || a == "-h") usage(0);
-    else usage(2);
+    if (a == "--requests")
+      o.requests = std::strtoull(value(), nullptr, 10);
+    else if (a == "--seed")
+      o.seed = static_cast<std::uint32_t>(std::strtoul(value(), nullptr, 10));
+    else if (a == "--quiet")
+      o.quiet = true;
+    else if (a == "--help" || a == "-h")
+      usage(0);
+    else
+      usage(2);
   }
   return o;
 }
@@ -59,13 +64,15 @@ sc::RequestRecord synthetic_request(std::mt19937& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   sc::RequestRecord r;
   const double v = u(rng);
-  r.vix = v < 0.02 ? sc::VixStatus::panic : v < 0.10 ? sc::VixStatus::warning : sc::VixStatus::normal;
+  r.vix = v < 0.02   ? sc::VixStatus::panic
+          : v < 0.10 ? sc::VixStatus::warning
+                     : sc::VixStatus::normal;
   const double z = u(rng);
-  r.zone = z < 0.35 ? sc::Zone::standard
-         : z < 0.55 ? sc::Zone::warmup
-         : z < 0.75 ? sc::Zone::prematch
-         : z < 0.88 ? sc::Zone::golden
-                    : sc::Zone::active;
+  r.zone = z < 0.35   ? sc::Zone::standard
+           : z < 0.55 ? sc::Zone::warmup
+           : z < 0.75 ? sc::Zone::prematch
+           : z < 0.88 ? sc::Zone::golden
+                      : sc::Zone::active;
   std::lognormal_distribution<double> hit_ms(std::log(0.004), 0.5);    // a few microseconds
   std::lognormal_distribution<double> compute_ms(std::log(0.8), 0.6);  // about a millisecond
   if (*r.vix == sc::VixStatus::panic) {
@@ -106,7 +113,8 @@ int main(int argc, char** argv) {
     metrics.record_request(r);
     // A stale hit schedules one background refresh; most succeed.
     if (r.lookup == sc::Lookup::stale)
-      metrics.increment(u(rng) < 0.97 ? sc::Counter::swr_background_success : sc::Counter::swr_background_error);
+      metrics.increment(u(rng) < 0.97 ? sc::Counter::swr_background_success
+                                      : sc::Counter::swr_background_error);
     // Now and then a goal: 3 of 12 known markets touched, 2 keys each.
     if (i % 1000 == 999) {
       sc::InvalidationRecord inv;
@@ -126,17 +134,19 @@ int main(int argc, char** argv) {
 
   if (!opt.quiet) {
     const sc::Stats s = metrics.get_stats();
-    fmt::print("smartcache metrics demo: {} synthetic requests (seed {})\n\n", s.total_requests, opt.seed);
+    fmt::print("smartcache metrics demo: {} synthetic requests (seed {})\n\n", s.total_requests,
+               opt.seed);
     fmt::print("  hit rate            {:6.1f} %  ({} fresh, {} stale, {} misses)\n", s.hit_rate_pct,
                s.cache_hit_fresh, s.cache_hit_stale, s.cache_miss);
-    fmt::print("  strategies          bypass {}  compute {}  serve_stale {}  serve_fresh {}\n", s.strategy_bypass,
-               s.strategy_compute, s.strategy_serve_stale, s.strategy_serve_fresh);
+    fmt::print("  strategies          bypass {}  compute {}  serve_stale {}  serve_fresh {}\n",
+               s.strategy_bypass, s.strategy_compute, s.strategy_serve_stale,
+               s.strategy_serve_fresh);
     fmt::print("  VIX panic rate      {:6.2f} %  ({} panics, {} warnings)\n", s.vix_panic_rate_pct,
                s.vix_panic_detected, s.vix_warning_detected);
-    fmt::print("  invalidations       {} surgical, {} full; avg CPU saved {:.0f} %\n", s.surgical_invalidation,
-               s.full_invalidation, s.avg_cpu_saved_pct);
-    fmt::print("  latency (ms)        p50 {:.4f}  p99 {:.4f}  max {:.4f}  ({} samples)\n\n", s.p50_latency_ms,
-               s.p99_latency_ms, s.max_latency_ms, s.latency_samples);
+    fmt::print("  invalidations       {} surgical, {} full; avg CPU saved {:.0f} %\n",
+               s.surgical_invalidation, s.full_invalidation, s.avg_cpu_saved_pct);
+    fmt::print("  latency (ms)        p50 {:.4f}  p99 {:.4f}  max {:.4f}  ({} samples)\n\n",
+               s.p50_latency_ms, s.p99_latency_ms, s.max_latency_ms, s.latency_samples);
     fmt::print("--- Prometheus exposition ({}) ---\n", sc::prometheus_content_type);
   }
   fmt::print("{}", metrics.to_prometheus());

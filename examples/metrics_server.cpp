@@ -39,7 +39,9 @@ namespace {
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void on_stop_signal(int) { stop_requested.store(true); }
+extern "C" void on_stop_signal(int) {
+  stop_requested.store(true);
+}
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -77,18 +79,26 @@ Options parse(int argc, char** argv) {
       char* end = nullptr;
       const double d = std::strtod(v.c_str(), &end);
       if (end == v.c_str() || *end != '\0' || !(d >= lo && d <= hi)) {
-        fmt::print(stderr, "metrics_server: {} wants a number in [{}, {}], got '{}'\n", a, lo, hi, v);
+        fmt::print(stderr, "metrics_server: {} wants a number in [{}, {}], got '{}'\n", a, lo, hi,
+                   v);
         usage(2);
       }
       return d;
     };
-    if (a == "--host") o.host = value();
-    else if (a == "--port") o.port = static_cast<int>(number(0, 65535));
-    else if (a == "--speed") o.speed = number(0.01, 100000);
-    else if (a == "--seed") o.sim.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
-    else if (a == "--matches") o.sim.matches = static_cast<int>(number(1, 1000));
-    else if (a == "--cost-scale") o.sim.cost_scale = number(0, 100);
-    else if (a == "--help" || a == "-h") usage(0);
+    if (a == "--host")
+      o.host = value();
+    else if (a == "--port")
+      o.port = static_cast<int>(number(0, 65535));
+    else if (a == "--speed")
+      o.speed = number(0.01, 100000);
+    else if (a == "--seed")
+      o.sim.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
+    else if (a == "--matches")
+      o.sim.matches = static_cast<int>(number(1, 1000));
+    else if (a == "--cost-scale")
+      o.sim.cost_scale = number(0, 100);
+    else if (a == "--help" || a == "-h")
+      usage(0);
     else {
       fmt::print(stderr, "metrics_server: unknown option '{}'\n", a);
       usage(2);
@@ -112,8 +122,8 @@ int main(int argc, char** argv) {
   install_signal_handlers();
 
   sc::CacheMetrics metrics;
-  sim::FootballDay<sc::MemoryStore<std::string>> day(std::make_shared<sc::MemoryStore<std::string>>(), opt.sim,
-                                                     metrics);
+  sim::FootballDay<sc::MemoryStore<std::string>> day(
+      std::make_shared<sc::MemoryStore<std::string>>(), opt.sim, metrics);
   day.skip_to(10 * sim::hour_ms);  // start the live day at 10:00, when traffic picks up
 
   httplib::Server server;
@@ -123,7 +133,9 @@ int main(int argc, char** argv) {
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.get_stats().to_json(), "application/json");
   });
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("smartcache metrics_server: /metrics /stats /healthz\n", "text/plain");
   });
@@ -138,8 +150,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "metrics_server: cannot listen on {}:{}\n", opt.host, opt.port);
     return 1;
   }
-  fmt::print("metrics_server: listening on http://{}:{}/ (/metrics /stats /healthz), {}x simulated time\n", opt.host,
-             port, opt.speed);
+  fmt::print(
+      "metrics_server: listening on http://{}:{}/ (/metrics /stats /healthz), {}x simulated time\n",
+      opt.host, port, opt.speed);
   std::fflush(stdout);
 
   std::thread workload([&] { day.run_live(stop_requested, opt.speed); });
@@ -148,7 +161,8 @@ int main(int argc, char** argv) {
   // that lands before listen starts has nothing to stop yet.
   std::atomic<bool> listening_done{false};
   std::thread watcher([&] {
-    while (!stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (!stop_requested.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     while (!listening_done.load()) {
       server.stop();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -161,7 +175,8 @@ int main(int argc, char** argv) {
   watcher.join();
   workload.join();
   const sc::Stats s = metrics.get_stats();
-  fmt::print("metrics_server: stopped after {} requests (hit rate {:.1f} %), simulated clock at {}\n",
-             s.total_requests, s.hit_rate_pct, day.clock_label());
+  fmt::print(
+      "metrics_server: stopped after {} requests (hit rate {:.1f} %), simulated clock at {}\n",
+      s.total_requests, s.hit_rate_pct, day.clock_label());
   return ok ? 0 : 1;
 }

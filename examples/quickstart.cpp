@@ -8,6 +8,7 @@
 namespace sc = smartcache;
 
 int main() {
+  using namespace std::chrono_literals;
   // An embedded, bounded in-memory store; metrics go to sc::global_metrics().
   sc::SmartCache<sc::MemoryStore<double>> cache;
   cache.tag_manager().add_rule("goal", {"match_result", "btts"});  // event -> markets it changes
@@ -15,9 +16,9 @@ int main() {
 
   auto price = [] { return 1.85; };  // your expensive computation
   sc::RequestContext ctx;
-  ctx.tags = {"match:42", "match_result"};                           // what invalidations match
-  ctx.kickoff = std::chrono::system_clock::now() + std::chrono::minutes(30);  // golden hour: 60 s TTL
-  ctx.vix = {{"epl", sc::VixStatus::normal}};                        // a panic would bypass the cache
+  ctx.tags = {"match:42", "match_result"};                 // what invalidations match
+  ctx.kickoff = std::chrono::system_clock::now() + 30min;  // golden hour: 60 s TTL
+  ctx.vix = {{"epl", sc::VixStatus::normal}};              // a panic would bypass the cache
 
   auto first = cache.get_or_compute("odds:42:match_result", price, ctx);   // computed
   auto second = cache.get_or_compute("odds:42:match_result", price, ctx);  // served fresh
@@ -25,7 +26,8 @@ int main() {
              second.value, sc::to_string(second.strategy), sc::to_string(*second.zone));
 
   auto report = cache.invalidate_by_event({"goal", "match:42"});  // only match 42's score markets
-  fmt::print("goal: {} key deleted, {} markets preserved\n", report.keys_deleted, report.markets_preserved);
+  fmt::print("goal: {} key deleted, {} markets preserved\n", report.keys_deleted,
+             report.markets_preserved);
 
   sc::Stats stats = cache.metrics().get_stats();
   fmt::print("hit rate {:.0f} %, {} requests\n", stats.hit_rate_pct, stats.total_requests);

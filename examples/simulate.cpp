@@ -84,14 +84,22 @@ Options parse(int argc, char** argv) {
       }
       return d;
     };
-    if (a == "--duration") o.hours = number(0.05, 24 * 7);
-    else if (a == "--seed") o.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
-    else if (a == "--matches") o.matches = static_cast<int>(number(1, 1000));
-    else if (a == "--cost-scale") o.cost_scale = number(0, 100);
-    else if (a == "--redis") o.redis = value();
-    else if (a == "--prometheus") o.prometheus_file = value();
-    else if (a == "--no-progress") o.progress = false;
-    else if (a == "--help" || a == "-h") usage(0);
+    if (a == "--duration")
+      o.hours = number(0.05, 24 * 7);
+    else if (a == "--seed")
+      o.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
+    else if (a == "--matches")
+      o.matches = static_cast<int>(number(1, 1000));
+    else if (a == "--cost-scale")
+      o.cost_scale = number(0, 100);
+    else if (a == "--redis")
+      o.redis = value();
+    else if (a == "--prometheus")
+      o.prometheus_file = value();
+    else if (a == "--no-progress")
+      o.progress = false;
+    else if (a == "--help" || a == "-h")
+      usage(0);
     else {
       fmt::print(stderr, "simulate: unknown option '{}'\n", a);
       usage(2);
@@ -122,7 +130,8 @@ class LogTally {
       fmt::print("{:<14}{} x{}\n", first ? "Library log" : "", what, n);
       first = false;
     }
-    fmt::print("{:<14}(repeated warnings are throttled by the library: one line stands for many)\n", "");
+    fmt::print("{:<14}(repeated warnings are throttled by the library: one line stands for many)\n",
+               "");
   }
 
  private:
@@ -132,7 +141,8 @@ class LogTally {
 };
 
 template <class Store>
-int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store_name, LogTally& log) {
+int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store_name,
+        LogTally& log) {
   sc::CacheMetrics metrics;
   sim::FootballDay<Store> day(std::move(store), opt, metrics);
   const sim::Outcome out = day.run();
@@ -157,7 +167,8 @@ int main(int argc, char** argv) {
   if (opt.progress) opt.tty = ::isatty(::fileno(stderr)) != 0;
   LogTally log;
 
-  if (opt.redis.empty()) return run(std::make_shared<sc::MemoryStore<std::string>>(), opt, "MemoryStore", log);
+  if (opt.redis.empty())
+    return run(std::make_shared<sc::MemoryStore<std::string>>(), opt, "MemoryStore", log);
 
 #ifdef SMARTCACHE_HAVE_REDIS
   sc::RedisOptions ro;

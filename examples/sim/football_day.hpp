@@ -63,8 +63,8 @@ struct Outcome {
   double simulated_hours = 0;
   int matches_today = 0;
   int matches_tomorrow = 0;
-  std::optional<std::size_t> keys;     // entries in the store at the end (nullopt: store unreachable)
-  std::uint64_t computes = 0;          // model calls, foreground and background
+  std::optional<std::size_t> keys;  // entries in the store at the end (nullopt: store unreachable)
+  std::uint64_t computes = 0;       // model calls, foreground and background
   std::uint64_t compute_failures = 0;  // model calls that threw
   std::uint64_t failed_requests = 0;   // requests whose error reached the caller
   std::uint64_t redeploys = 0;         // nightly full invalidations
@@ -79,7 +79,8 @@ class SimClock {
   explicit SimClock(sc::WallTime day_start) : start_(day_start) {}
   [[nodiscard]] Millis elapsed() const noexcept { return ms_.load(std::memory_order_relaxed); }
   [[nodiscard]] sc::WallTime at(Millis ms) const noexcept {
-    return start_ + std::chrono::duration_cast<sc::WallTime::duration>(std::chrono::milliseconds(ms));
+    return start_ +
+           std::chrono::duration_cast<sc::WallTime::duration>(std::chrono::milliseconds(ms));
   }
   [[nodiscard]] sc::WallTime now() const noexcept { return at(elapsed()); }
   void advance(Millis ms) noexcept { ms_.fetch_add(ms, std::memory_order_relaxed); }
@@ -107,7 +108,8 @@ class StepExecutor {
         batch.swap(tasks_);
       }
       if (batch.empty()) return ran;
-      for (auto& t : batch) t();
+      for (auto& t : batch)
+        t();
       ran += batch.size();
     }
   }
@@ -122,7 +124,8 @@ class StepExecutor {
 /// Called only from the simulation thread (refreshes run there too).
 class Model {
  public:
-  Model(std::uint32_t seed, double cost_scale) : rng_(seed ^ 0x9e3779b9u), cost_scale_(cost_scale) {}
+  Model(std::uint32_t seed, double cost_scale)
+      : rng_(seed ^ 0x9e3779b9u), cost_scale_(cost_scale) {}
 
   std::string predict(const std::string& key) {
     const double cost_ms = std::clamp(cost_(rng_), 0.2, 2.0);
@@ -157,7 +160,8 @@ class Model {
   static double burn(double until_ms, std::size_t salt) noexcept {
     double x = 0.3 + static_cast<double>(salt % 7) * 0.05;
     do {
-      for (int i = 0; i < 2048; ++i) x = 3.9 * x * (1.0 - x);
+      for (int i = 0; i < 2048; ++i)
+        x = 3.9 * x * (1.0 - x);
     } while (thread_cpu_ms() < until_ms);
     return 0.2 + 0.6 * x;
   }
@@ -201,17 +205,23 @@ inline constexpr std::array<Market, 10> match_markets{{{"match_result", 30},
                                                        {"anytime_goalscorer", 5},
                                                        {"total_corners", 4},
                                                        {"total_cards", 3}}};
-inline constexpr std::array<const char*, 6> leagues{"epl", "laliga", "seriea", "bundesliga", "ligue1", "ucl"};
+inline constexpr std::array<const char*, 6> leagues{"epl",        "laliga", "seriea",
+                                                    "bundesliga", "ligue1", "ucl"};
 inline constexpr std::array<const char*, 2> outright_markets{"outright_winner", "top_scorer"};
 
 /// Requests per simulated minute for one match of popularity 1, by zone.
 inline double traffic_per_minute(sc::Zone z) noexcept {
   switch (z) {
-    case sc::Zone::standard: return 0.5;
-    case sc::Zone::warmup: return 2.5;
-    case sc::Zone::prematch: return 8;
-    case sc::Zone::golden: return 24;
-    case sc::Zone::active: return 45;
+    case sc::Zone::standard:
+      return 0.5;
+    case sc::Zone::warmup:
+      return 2.5;
+    case sc::Zone::prematch:
+      return 8;
+    case sc::Zone::golden:
+      return 24;
+    case sc::Zone::active:
+      return 45;
   }
   return 0;
 }
@@ -237,7 +247,8 @@ class FootballDay {
     const auto span = static_cast<Millis>(std::min(opt.hours, 24.0) * static_cast<double>(hour_ms));
     plan_fixtures(span * 45 / 100, span * 85 / 100, today, today_);
     plan_fixtures(span + 6 * hour_ms, span + 18 * hour_ms, opt.matches - today, tomorrow_);
-    for (const char* l : leagues) league_feeds_[l];
+    for (const char* l : leagues)
+      league_feeds_[l];
   }
 
   /// Runs the configured duration as fast as the CPU allows, with progress.
@@ -261,7 +272,8 @@ class FootballDay {
     }
     if (opt_.progress && opt_.tty) std::fprintf(stderr, "\r\033[2K");
     Outcome out = outcome();
-    out.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    out.real_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     return out;
   }
 
@@ -275,11 +287,13 @@ class FootballDay {
       step();
       if (clock_.elapsed() >= next_day) {
         const int count = std::max(1, static_cast<int>(std::lround(opt_.matches * 0.7)));
-        plan_fixtures(next_day + day_ms + 10 * hour_ms, next_day + day_ms + 22 * hour_ms, count, tomorrow_);
+        plan_fixtures(next_day + day_ms + 10 * hour_ms, next_day + day_ms + 22 * hour_ms, count,
+                      tomorrow_);
         forget_finished();
         next_day += day_ms;
       }
-      std::this_thread::sleep_until(begin + std::chrono::duration_cast<std::chrono::nanoseconds>(pause));
+      std::this_thread::sleep_until(begin +
+                                    std::chrono::duration_cast<std::chrono::nanoseconds>(pause));
     }
   }
 
@@ -295,10 +309,14 @@ class FootballDay {
       cache_.invalidate_all();  // 04:00 model redeploy: every prediction is outdated
       ++redeploys_;
     }
-    for (auto& [name, feed] : league_feeds_) update_league_feed(feed, now);
-    for (auto& m : matches_) play(m, now);
-    for (const auto& m : matches_) traffic(m, now);
-    for (const char* league : leagues) outright_traffic(league);
+    for (auto& [name, feed] : league_feeds_)
+      update_league_feed(feed, now);
+    for (auto& m : matches_)
+      play(m, now);
+    for (const auto& m : matches_)
+      traffic(m, now);
+    for (const char* league : leagues)
+      outright_traffic(league);
     executor_->run_all();
     clock_.advance(step_ms);
   }
@@ -365,16 +383,20 @@ class FootballDay {
     if (f.status != sc::VixStatus::normal && now >= f.until) {
       f.status = f.status == sc::VixStatus::panic ? sc::VixStatus::warning : sc::VixStatus::normal;
       f.until = now + 5 * minute_ms;
-    } else if (f.status == sc::VixStatus::normal && chance(0.8 * step_h)) {  // ~0.8 market scares an hour
+    } else if (f.status == sc::VixStatus::normal &&
+               chance(0.8 * step_h)) {  // ~0.8 market scares an hour
       const bool panic = chance(0.25);
       f.status = panic ? sc::VixStatus::panic : sc::VixStatus::warning;
-      f.until = now + (panic ? 1 + static_cast<Millis>(uniform() * 3) : 5 + static_cast<Millis>(uniform() * 15)) * minute_ms;
+      f.until = now + (panic ? 1 + static_cast<Millis>(uniform() * 3)
+                             : 5 + static_cast<Millis>(uniform() * 15)) *
+                          minute_ms;
     }
   }
 
   // In-play events of one match, by minute of play (half time 45'-60', full time at 107').
   void play(Match& m, Millis now) {
-    if (m.feed.status != sc::VixStatus::normal && now >= m.feed.until) m.feed.status = sc::VixStatus::normal;
+    if (m.feed.status != sc::VixStatus::normal && now >= m.feed.until)
+      m.feed.status = sc::VixStatus::normal;
     const Millis minute = (now - m.kickoff) / minute_ms;
     if (minute < 0 || m.full_time) return;
     if (minute >= 45 && !m.half_time) {
@@ -388,7 +410,11 @@ class FootballDay {
     }
     if (minute >= 45 && minute < 60) return;
     const double per_step = static_cast<double>(step_ms) / static_cast<double>(minute_ms) / 90.0;
-    struct Rate { const char* type; double per_90; bool shakes_prices; };
+    struct Rate {
+      const char* type;
+      double per_90;
+      bool shakes_prices;
+    };
     static constexpr std::array<Rate, 7> rates{{{"goal", 2.7, true},
                                                 {"yellow_card", 3.8, false},
                                                 {"corner", 10.0, false},
@@ -400,7 +426,8 @@ class FootballDay {
       if (std::string_view(r.type) == "substitution" && minute < 60) continue;
       if (!chance(r.per_90 * per_step)) continue;
       event(m, r.type, now);
-      if (std::string_view(r.type) == "penalty_awarded") event(m, chance(0.75) ? "goal" : "penalty_missed", now);
+      if (std::string_view(r.type) == "penalty_awarded")
+        event(m, chance(0.75) ? "goal" : "penalty_missed", now);
       if (r.shakes_prices) {  // prices move hard: warning, sometimes a short panic
         const bool panic = chance(0.15);
         m.feed.status = panic ? sc::VixStatus::panic : sc::VixStatus::warning;
@@ -437,13 +464,15 @@ class FootballDay {
       sc::RequestContext ctx;  // no kickoff: standard zone
       ctx.tags = {fmt::format("league:{}", league), market};
       ctx.vix = {{fmt::format("league:{}", league), league_feeds_[league].status}};
-      for (int i = 0; i < n; ++i) request(fmt::format("pred:league:{}:{}", league, market), ctx);
+      for (int i = 0; i < n; ++i)
+        request(fmt::format("pred:league:{}:{}", league, market), ctx);
     }
   }
 
   void request(std::string key, const sc::RequestContext& ctx) {
     try {
-      (void)cache_.get_or_compute(key, [model = &model_, key] { return model->predict(key); }, ctx);
+      (void)cache_.get_or_compute(
+          key, [model = &model_, key] { return model->predict(key); }, ctx);
     } catch (const std::exception&) {
       ++failed_requests_;  // the model failed and no stale value could stand in
     }
@@ -457,7 +486,8 @@ class FootballDay {
   std::mt19937 rng_;
   std::discrete_distribution<std::size_t> market_pick_{[] {
     std::vector<double> w;
-    for (const auto& m : match_markets) w.push_back(m.weight);
+    for (const auto& m : match_markets)
+      w.push_back(m.weight);
     return std::discrete_distribution<std::size_t>(w.begin(), w.end());
   }()};
   std::vector<Match> matches_;
@@ -476,14 +506,16 @@ class FootballDay {
     std::fprintf(stderr, "\r  [%s%s] %3d%%  %s  %s requests  hit rate %.1f%%  \033[K",
                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
-                 static_cast<int>(done * 100), clock_label().c_str(), grouped(s.total_requests).c_str(), s.hit_rate_pct);
+                 static_cast<int>(done * 100), clock_label().c_str(),
+                 grouped(s.total_requests).c_str(), s.hit_rate_pct);
     std::fflush(stderr);
   }
 
   void progress_line(double done) {
     const sc::Stats s = cache_.metrics().get_stats();
-    std::fprintf(stderr, "  [%3d%%] simulated %s  %s requests  hit rate %.1f%%\n", static_cast<int>(done * 100 + 0.5),
-                 clock_label().c_str(), grouped(s.total_requests).c_str(), s.hit_rate_pct);
+    std::fprintf(stderr, "  [%3d%%] simulated %s  %s requests  hit rate %.1f%%\n",
+                 static_cast<int>(done * 100 + 0.5), clock_label().c_str(),
+                 grouped(s.total_requests).c_str(), s.hit_rate_pct);
   }
 
  public:

@@ -20,33 +20,40 @@ inline double pct(std::uint64_t part, std::uint64_t whole) {
 }
 
 // One line per (label, count): count, share of the total, and a bar.
-inline void print_breakdown(std::string_view title, const std::vector<std::pair<std::string_view, std::uint64_t>>& rows,
+inline void print_breakdown(std::string_view title,
+                            const std::vector<std::pair<std::string_view, std::uint64_t>>& rows,
                             std::uint64_t total) {
   bool first = true;
   for (const auto& [label, n] : rows) {
     const double share = pct(n, total);
     const auto bar = static_cast<std::size_t>(share / 100.0 * 30.0 + 0.5);
-    fmt::print("{:<14}{:<12}{:>10}  {:5.1f} %  {}\n", first ? title : "", label, grouped(n), share, std::string(bar, '#'));
+    fmt::print("{:<14}{:<12}{:>10}  {:5.1f} %  {}\n", first ? title : "", label, grouped(n), share,
+               std::string(bar, '#'));
     first = false;
   }
 }
 
 inline std::string ms(double v) {
-  return v < 1.0 ? fmt::format(v < 0.01 ? "{:.2f} \u00b5s" : "{:.1f} \u00b5s", v * 1000.0) : fmt::format("{:.2f} ms", v);
+  return v < 1.0 ? fmt::format(v < 0.01 ? "{:.2f} \u00b5s" : "{:.1f} \u00b5s", v * 1000.0)
+                 : fmt::format("{:.2f} ms", v);
 }
 
-inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Options& opt, std::string_view store) {
-  fmt::print("\nsmartcache simulate: {:.1f} simulated hours in {:.1f} s (seed {}, {})\n", o.simulated_hours,
-             o.real_seconds, opt.seed, store);
-  fmt::print("  {} matches ({} today, {} tomorrow) and {} outright markets; {} entries cached at the end\n\n",
-             o.matches_today + o.matches_tomorrow, o.matches_today, o.matches_tomorrow,
-             leagues.size() * outright_markets.size(), o.keys ? grouped(*o.keys) : std::string("an unknown number of"));
+inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Options& opt,
+                          std::string_view store) {
+  fmt::print("\nsmartcache simulate: {:.1f} simulated hours in {:.1f} s (seed {}, {})\n",
+             o.simulated_hours, o.real_seconds, opt.seed, store);
+  fmt::print(
+      "  {} matches ({} today, {} tomorrow) and {} outright markets; {} entries cached at the "
+      "end\n\n",
+      o.matches_today + o.matches_tomorrow, o.matches_today, o.matches_tomorrow,
+      leagues.size() * outright_markets.size(),
+      o.keys ? grouped(*o.keys) : std::string("an unknown number of"));
 
   fmt::print("{:<14}{} ({:.1f} per simulated second)\n", "Requests", grouped(s.total_requests),
              static_cast<double>(s.total_requests) / (o.simulated_hours * 3600.0));
-  fmt::print("{:<14}{:.1f} %  ({} fresh + {} stale hits, {} misses of which {} too stale)\n\n", "Hit rate",
-             s.hit_rate_pct, grouped(s.cache_hit_fresh), grouped(s.cache_hit_stale), grouped(s.cache_miss),
-             grouped(s.swr_too_stale));
+  fmt::print("{:<14}{:.1f} %  ({} fresh + {} stale hits, {} misses of which {} too stale)\n\n",
+             "Hit rate", s.hit_rate_pct, grouped(s.cache_hit_fresh), grouped(s.cache_hit_stale),
+             grouped(s.cache_miss), grouped(s.swr_too_stale));
 
   print_breakdown("Strategies",
                   {{"serve_fresh", s.strategy_serve_fresh},
@@ -64,38 +71,52 @@ inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Op
                   s.golden_hour_total);
   fmt::print("\n");
   print_breakdown("VIX",
-                  {{"normal", s.vix_normal}, {"warning", s.vix_warning_detected}, {"panic", s.vix_panic_detected}},
+                  {{"normal", s.vix_normal},
+                   {"warning", s.vix_warning_detected},
+                   {"panic", s.vix_panic_detected}},
                   s.vix_normal + s.vix_warning_detected + s.vix_panic_detected);
-  fmt::print("{:<14}panic rate {:.2f} %: {} requests bypassed the cache; warnings halved TTLs\n\n", "",
-             s.vix_panic_rate_pct, grouped(s.cache_bypass_vix));
+  fmt::print("{:<14}panic rate {:.2f} %: {} requests bypassed the cache; warnings halved TTLs\n\n",
+             "", s.vix_panic_rate_pct, grouped(s.cache_bypass_vix));
 
-  fmt::print("{:<14}{} stale served while refreshing; background refreshes: {} ok, {} failed, {} dropped\n\n",
-             "SWR", grouped(s.swr_served_stale), grouped(s.swr_background_success), grouped(s.swr_background_error),
-             grouped(s.swr_background_dropped));
+  fmt::print(
+      "{:<14}{} stale served while refreshing; background refreshes: {} ok, {} failed, {} "
+      "dropped\n\n",
+      "SWR", grouped(s.swr_served_stale), grouped(s.swr_background_success),
+      grouped(s.swr_background_error), grouped(s.swr_background_dropped));
 
   std::string events;
-  for (const auto& [type, n] : o.events) events += fmt::format("{}{} {}", events.empty() ? "" : ", ", type, n);
+  for (const auto& [type, n] : o.events)
+    events += fmt::format("{}{} {}", events.empty() ? "" : ", ", type, n);
   fmt::print("{:<14}{}\n", "Events", events.empty() ? "none" : events);
   fmt::print("{:<14}{} surgical, {} full ({} nightly model redeploy)\n", "Invalidations",
              grouped(s.surgical_invalidation), grouped(s.full_invalidation), o.redeploys);
-  fmt::print("{:<14}LOGICAL markets affected {}  vs  ACTUAL keys deleted {}  ({} markets preserved)\n", "",
-             grouped(s.markets_affected_logical), grouped(s.cache_keys_deleted_actual), grouped(s.markets_preserved));
-  fmt::print("{:<14}CPU saved by surgical instead of full invalidation: {:.1f} % on average\n\n", "",
-             s.avg_cpu_saved_pct);
+  fmt::print(
+      "{:<14}LOGICAL markets affected {}  vs  ACTUAL keys deleted {}  ({} markets preserved)\n", "",
+      grouped(s.markets_affected_logical), grouped(s.cache_keys_deleted_actual),
+      grouped(s.markets_preserved));
+  fmt::print("{:<14}CPU saved by surgical instead of full invalidation: {:.1f} % on average\n\n",
+             "", s.avg_cpu_saved_pct);
 
-  fmt::print("{:<14}p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} samples)\n", "Latency", ms(s.p50_latency_ms),
-             ms(s.p90_latency_ms), ms(s.p99_latency_ms), ms(s.p999_latency_ms), ms(s.max_latency_ms),
-             grouped(s.latency_samples));
+  fmt::print("{:<14}p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} samples)\n", "Latency",
+             ms(s.p50_latency_ms), ms(s.p90_latency_ms), ms(s.p99_latency_ms),
+             ms(s.p999_latency_ms), ms(s.max_latency_ms), grouped(s.latency_samples));
   const std::uint64_t saved = s.total_requests > o.computes ? s.total_requests - o.computes : 0;
-  const double mean_cost = o.computes == 0 ? 0.0 : o.model_cost_ms / static_cast<double>(o.computes);
-  fmt::print("{:<14}{} model calls for {} requests: {} computes saved ({:.1f} %)\n", "Computes", grouped(o.computes),
-             grouped(s.total_requests), grouped(saved), pct(saved, s.total_requests));
-  fmt::print("{:<14}about {:.0f} s of model CPU saved at {:.2f} ms a call; {:.1f} s spent (cost scale {})\n", "",
-             static_cast<double>(saved) * mean_cost / 1000.0, mean_cost, o.model_cpu_ms / 1000.0, opt.cost_scale);
-  fmt::print("{:<14}{} model failures ({} in background refreshes, the stale value stayed); {} reached the "
-             "caller; {} store errors\n",
-             "Errors", grouped(o.compute_failures), grouped(s.swr_background_error), grouped(o.failed_requests),
-             grouped(s.cache_errors));
+  const double mean_cost =
+      o.computes == 0 ? 0.0 : o.model_cost_ms / static_cast<double>(o.computes);
+  fmt::print("{:<14}{} model calls for {} requests: {} computes saved ({:.1f} %)\n", "Computes",
+             grouped(o.computes), grouped(s.total_requests), grouped(saved),
+             pct(saved, s.total_requests));
+  fmt::print(
+      "{:<14}about {:.0f} s of model CPU saved at {:.2f} ms a call; {:.1f} s spent (cost scale "
+      "{})\n",
+      "", static_cast<double>(saved) * mean_cost / 1000.0, mean_cost, o.model_cpu_ms / 1000.0,
+      opt.cost_scale);
+  fmt::print(
+      "{:<14}{} model failures ({} in background refreshes, the stale value stayed); {} reached "
+      "the "
+      "caller; {} store errors\n",
+      "Errors", grouped(o.compute_failures), grouped(s.swr_background_error),
+      grouped(o.failed_requests), grouped(s.cache_errors));
 }
 
 }  // namespace sim

@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     ++i;
   }
   if (argc - i < 3) {
-    std::cerr << "usage: http_get --free-port | http_get [--content-type] HOST PORT PATH [NAME=VALUE ...]\n";
+    std::cerr << "usage: http_get --free-port | http_get [--content-type] HOST PORT PATH "
+                 "[NAME=VALUE ...]\n";
     return 2;
   }
   const std::string host = argv[i];
