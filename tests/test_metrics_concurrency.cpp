@@ -83,21 +83,28 @@ TEST_CASE("concurrent recording conserves every count", "[metrics][concurrency]"
 
 TEST_CASE("exported counters never go backwards across resets", "[metrics][concurrency]") {
   smartcache::CacheMetrics m;
+  constexpr int total = 20000;
+  std::atomic<int> written{0};
   std::atomic<bool> done{false};
   std::thread writer([&] {
-    while (!done.load()) m.record_latency(0.3);
+    for (int i = 0; i < total; ++i) {
+      m.record_latency(0.3);
+      written.fetch_add(1);
+    }
   });
   std::thread resetter([&] {
     while (!done.load()) m.reset();
   });
   double last = 0;
-  for (int i = 0; i < 300; ++i) {
+  int reads = 0;
+  while (written.load() < total || reads < 100) {
     const double now = sample_value(m.to_prometheus(), "smartcache_requests_total");
     REQUIRE(now >= last);
     last = now;
+    ++reads;
   }
-  done = true;
   writer.join();
+  done = true;
   resetter.join();
-  CHECK(last > 0);
+  CHECK(sample_value(m.to_prometheus(), "smartcache_requests_total") == total);
 }
