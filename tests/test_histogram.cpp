@@ -55,6 +55,10 @@ TEST_CASE("quantiles stay within 3 % of the exact ones on known distributions", 
     std::exponential_distribution<double> d(1.0 / 5.0);
     for (std::size_t i = 0; i < n; ++i) values.push_back(d(rng));
   }
+  SECTION("memory-cache hits: lognormal, median 300 ns, sigma 0.5") {
+    std::lognormal_distribution<double> d(std::log(3e-4), 0.5);
+    for (std::size_t i = 0; i < n; ++i) values.push_back(d(rng));
+  }
   SECTION("lognormal, median 1 ms, sigma 2") {
     std::lognormal_distribution<double> d(0.0, 2.0);
     for (std::size_t i = 0; i < n; ++i) values.push_back(d(rng));
@@ -70,8 +74,8 @@ TEST_CASE("quantiles stay within 3 % of the exact ones on known distributions", 
 }
 
 TEST_CASE("a single value is reported within 1/64 anywhere in the accurate range", "[histogram]") {
-  // 1e-3 ms .. 1e5 ms in steps of ~0.37 % (every fine bucket is hit).
-  for (double v = 1e-3; v <= 1e5; v *= 1.0037) {
+  // 1 ns .. 100 s in steps of ~0.37 % (every fine bucket is hit).
+  for (double v = 1e-6; v <= 1e5; v *= 1.0037) {
     LatencyHistogram h;
     h.observe(v);
     CAPTURE(v, h.quantile(0.5));
@@ -110,9 +114,9 @@ TEST_CASE("quantile edge cases", "[histogram]") {
     CHECK(h.quantile(1.0) == 1e5);
   }
   SECTION("the range edges themselves are accurate") {
-    h.observe(1e-3);
+    h.observe(1e-6);
     h.observe(1e5);
-    CHECK(relative_error(h.quantile(0.0), 1e-3) <= 1.0 / 64.0);
+    CHECK(relative_error(h.quantile(0.0), 1e-6) <= 1.0 / 64.0);
     CHECK(relative_error(h.quantile(1.0), 1e5) <= 1.0 / 64.0);
   }
   SECTION("q is clamped to [0, 1]; NaN reads as 0") {
@@ -144,7 +148,7 @@ TEST_CASE("the fine key computed in constant expressions matches the bit pattern
     CAPTURE(v);
     REQUIRE(fine_key_of(v) == bits >> fine_key_shift);
   }
-  CHECK(fine_bucket_count < 1000);  // about 7 KiB of counts per histogram
+  CHECK(fine_bucket_count < 1200);  // under 10 KiB of counts per histogram
 }
 
 TEST_CASE("bounds are kept finite, positive, sorted and unique", "[histogram]") {

@@ -31,8 +31,9 @@ namespace smartcache::detail {
 // within 1/64 (1.6 %) of any value in the bucket.
 inline constexpr int fine_mantissa_bits = 5;
 inline constexpr int fine_key_shift = 52 - fine_mantissa_bits;
-/// Quantiles are accurate for latencies in [fine_min_ms, fine_max_ms].
-inline constexpr double fine_min_ms = 1e-3;
+/// Quantiles are accurate for latencies in [fine_min_ms, fine_max_ms]: 1 ns
+/// (a memory-cache hit can take less than a microsecond) to 100 s.
+inline constexpr double fine_min_ms = 1e-6;
 inline constexpr double fine_max_ms = 1e5;
 
 // The same key as the bit shift, computed without type punning so that it is
