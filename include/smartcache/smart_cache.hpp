@@ -235,15 +235,23 @@ class SmartCache {
   }
 
   /// The backing store (shared with whoever else holds it).
+  ///
+  /// Example: `std::size_t entries = cache.store().size();`
   [[nodiscard]] Store& store() noexcept { return *core_->store; }
 
   /// The metrics this cache records into.
+  ///
+  /// Example: `std::string body = cache.metrics().to_prometheus();`
   [[nodiscard]] CacheMetrics& metrics() noexcept { return core_->metrics; }
 
   /// The configuration in force (after clamping).
+  ///
+  /// Example: `auto backoff = cache.config().refresh_retry_backoff;`
   [[nodiscard]] const Config& config() const noexcept { return core_->cfg; }
 
-  /// Background refreshes queued or running right now.
+  /// Background refreshes queued or running right now (one per key at most).
+  ///
+  /// Example: `if (cache.refreshes_pending() > 100) alert("refreshes lag");`
   [[nodiscard]] std::size_t refreshes_pending() const { return core_->refreshes.pending(); }
 
  private:

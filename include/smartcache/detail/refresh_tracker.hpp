@@ -60,6 +60,12 @@ class RefreshTracker {
     return pending_.size();
   }
 
+  // Failures remembered (some possibly expired, awaiting pruning).
+  [[nodiscard]] std::size_t backoffs() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return retry_after_.size();
+  }
+
  private:
   mutable std::mutex mutex_;
   std::unordered_set<std::string> pending_;
