@@ -268,7 +268,11 @@ class RedisStore {
     });
   }
 
-  /// True when the last connection attempt or command succeeded.
+  /// True when the last connection attempt or command succeeded (false from
+  /// a failure until a reconnect probe is answered). Informational: requests
+  /// are served either way.
+  ///
+  /// Example: `if (!store->healthy()) readiness.report_degraded("redis");`
   [[nodiscard]] bool healthy() const noexcept { return pool_.healthy(); }
 
   [[nodiscard]] const RedisOptions& options() const noexcept { return options_; }

@@ -131,7 +131,7 @@ class RedisPool {
       std::lock_guard<std::mutex> lock(mutex_);
       --open_;
       probing_ = false;
-      record_failure_locked(e.what());
+      if (gen == generation_) record_failure_locked(e.what());  // else already known
       throw StoreError(e.what());
     }
   }
