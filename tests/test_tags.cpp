@@ -169,7 +169,7 @@ TEST_CASE("rules can change while other threads plan", "[tags][concurrency]") {
       }
     });
   }
-  for (int i = 0; i < 2000; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     const std::string type = "type_" + std::to_string(i % 50);
     t.add_rule(type, {"m_" + std::to_string(i), "btts"});
     if (i % 3 == 0) t.remove_rule(type);

@@ -6,19 +6,18 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "../store.hpp"
 #include "compact_key.hpp"
+#include "ghost_fifo.hpp"
 #include "key_index.hpp"
+#include "tag_index.hpp"
 
 namespace smartcache::detail {
 
@@ -43,6 +42,7 @@ class alignas(64) S3FifoShard {
     std::lock_guard<std::mutex> lock(mutex_);
     capacity_ = capacity < 1 ? 1 : capacity;
     small_target_ = std::max<std::size_t>(1, capacity_ / 10);
+    ghost_.set_capacity(capacity_);
   }
 
   std::optional<Entry<V>> get(std::uint64_t hash, std::string_view key, WallTime now) {
@@ -93,7 +93,7 @@ class alignas(64) S3FifoShard {
     n.entry = std::move(entry);
     n.hash = hash;
     n.freq = 0;
-    push_back(take_ghost(hash) ? main_ : small_, id);
+    push_back(ghost_.take(hash) ? main_ : small_, id);
     guarded(id, [&] { tag(id); });
     return evicted;
   }
@@ -108,20 +108,7 @@ class alignas(64) S3FifoShard {
 
   std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::uint32_t> doomed;
-    if (!scope.empty()) {
-      const auto it = tags_.find(std::string(scope));
-      if (it == tags_.end()) return 0;
-      for (const std::uint32_t id : it->second)
-        if (any_of.empty() || has_any_tag(id, any_of)) doomed.push_back(id);
-    } else {
-      for (const std::string& market : any_of) {
-        const auto it = tags_.find(market);
-        if (it != tags_.end()) doomed.insert(doomed.end(), it->second.begin(), it->second.end());
-      }
-      std::sort(doomed.begin(), doomed.end());
-      doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
-    }
+    const std::vector<std::uint32_t> doomed = tags_.matching(scope, any_of, tags_of());
     for (const std::uint32_t id : doomed) remove(id);
     return doomed.size();
   }
@@ -136,7 +123,6 @@ class alignas(64) S3FifoShard {
     small_ = List{};
     main_ = List{};
     ghost_.clear();
-    ghost_fifo_.clear();
     sweep_cursor_ = 0;
     return n;
   }
@@ -160,29 +146,15 @@ class alignas(64) S3FifoShard {
     if (live + free_.size() != nodes_.size()) return false;
     if (!list_ok(small_, Queue::small) || !list_ok(main_, Queue::main)) return false;
     bool ok = true;
+    std::vector<std::uint32_t> live_ids;
     index_.for_each([&](std::uint64_t hash, std::uint32_t id) {
       if (id >= nodes_.size() || nodes_[id].queue == Queue::none || nodes_[id].hash != hash ||
           find(hash, nodes_[id].key.view()) != id)
         ok = false;
+      else
+        live_ids.push_back(id);
     });
-    std::size_t postings = 0;
-    for (const auto& [tag_name, ids] : tags_) {
-      if (ids.empty()) ok = false;
-      for (const std::uint32_t id : ids) {
-        ++postings;
-        if (id >= nodes_.size() || nodes_[id].queue == Queue::none ||
-            !has_any_tag(id, {tag_name}))
-          ok = false;
-      }
-    }
-    std::size_t expected = 0;  // distinct tags of every live node
-    for (std::uint32_t id = 0; id < nodes_.size(); ++id) {
-      if (nodes_[id].queue == Queue::none) continue;
-      std::vector<std::string> t = nodes_[id].entry.tags;
-      std::sort(t.begin(), t.end());
-      expected += static_cast<std::size_t>(std::unique(t.begin(), t.end()) - t.begin());
-    }
-    return ok && postings == expected && ghost_.size() <= capacity_;
+    return ok && tags_.consistent(live_ids, tags_of()) && ghost_.size() <= capacity_;
   }
 
  private:
@@ -282,7 +254,7 @@ class alignas(64) S3FifoShard {
         push_back(main_, id);
         continue;
       }
-      remember_ghost(nodes_[id].hash);
+      ghost_.remember(nodes_[id].hash);
       remove(id);
       return;
     }
@@ -307,42 +279,16 @@ class alignas(64) S3FifoShard {
     }
   }
 
-  void remember_ghost(std::uint64_t hash) {
-    const std::uint64_t seq = ++ghost_seq_;
-    ghost_[hash] = seq;
-    ghost_fifo_.emplace_back(hash, seq);
-    while (ghost_fifo_.size() > capacity_) {
-      const auto [old_hash, old_seq] = ghost_fifo_.front();
-      ghost_fifo_.pop_front();
-      const auto it = ghost_.find(old_hash);
-      if (it != ghost_.end() && it->second == old_seq) ghost_.erase(it);
-    }
-  }
-
-  bool take_ghost(std::uint64_t hash) {
-    const auto it = ghost_.find(hash);
-    if (it == ghost_.end()) return false;
-    ghost_.erase(it);  // its FIFO record goes stale and is skipped when popped
-    return true;
-  }
-
   void tag(std::uint32_t id) {
-    for (const std::string& t : nodes_[id].entry.tags) tags_[t].insert(id);
+    tags_.add(id, nodes_[id].entry.tags);
   }
 
-  void untag(std::uint32_t id) {
-    for (const std::string& t : nodes_[id].entry.tags) {
-      const auto it = tags_.find(t);
-      if (it == tags_.end()) continue;  // a duplicate tag already removed it
-      it->second.erase(id);
-      if (it->second.empty()) tags_.erase(it);
-    }
-  }
+  void untag(std::uint32_t id) noexcept { tags_.remove(id, nodes_[id].entry.tags); }
 
-  bool has_any_tag(std::uint32_t id, const std::vector<std::string>& wanted) const {
-    for (const std::string& t : nodes_[id].entry.tags)
-      if (std::find(wanted.begin(), wanted.end(), t) != wanted.end()) return true;
-    return false;
+  auto tags_of() const noexcept {
+    return [this](std::uint32_t id) -> const std::vector<std::string>& {
+      return nodes_[id].entry.tags;
+    };
   }
 
   bool list_ok(const List& l, Queue q) const {
@@ -364,10 +310,8 @@ class alignas(64) S3FifoShard {
   KeyIndex index_;
   List small_;
   List main_;
-  std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tags_;
-  std::unordered_map<std::uint64_t, std::uint64_t> ghost_;  // hash -> newest record
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> ghost_fifo_;
-  std::uint64_t ghost_seq_ = 0;
+  TagIndex tags_;
+  GhostFifo ghost_;
   std::size_t sweep_cursor_ = 0;
   std::atomic<std::uint64_t> evictions_{0};
 };
