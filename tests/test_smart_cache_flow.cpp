@@ -310,3 +310,17 @@ TEST_CASE("invariants hold over mixed traffic: one strategy and one VIX status p
   CHECK(s.strategy_serve_stale > 0);
   CHECK(s.swr_too_stale > 0);
 }
+
+TEST_CASE("evictions of a bounded store are counted with the request that caused them",
+          "[smart_cache][flow][eviction]") {
+  smartcache_test::Harness<> h;
+  h.store = std::make_shared<MemoryStore<int>>(4, 1);  // one shard of 4 entries
+  auto& cache = h.make();
+  std::atomic<int> calls{0};
+  for (int i = 0; i < 10; ++i) (void)cache.get_or_compute("k" + std::to_string(i), Counting{&calls, i});
+  CHECK(h.store->size() == 4);
+  const auto s = h.stats();
+  CHECK(s.cache_evictions == 6);
+  CHECK(s.cache_evictions == h.store->evictions());
+  CHECK(s.cache_miss == 10);
+}
