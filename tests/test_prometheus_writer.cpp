@@ -154,6 +154,24 @@ TEST_CASE("label values are escaped and made valid UTF-8", "[prometheus]") {
   CHECK(label_value(in) == out);
 }
 
+TEST_CASE("escaping finds a special byte at any position of a long text", "[prometheus]") {
+  // The scan skips plain ASCII 8 bytes at a time; every offset must still be seen.
+  const auto [special, in_label, in_help] = GENERATE(table<std::string, std::string, std::string>({
+      {"\\", "\\\\", "\\\\"},
+      {"\n", "\\n", "\\n"},
+      {"\"", "\\\"", "\""},
+      {"\xC3\xA9", "\xC3\xA9", "\xC3\xA9"},
+      {"\xFF", "\xEF\xBF\xBD", "\xEF\xBF\xBD"},
+  }));
+  for (std::size_t at = 0; at <= 40; ++at) {
+    const std::string plain(40, 'a');
+    const std::string text = plain.substr(0, at) + special + plain.substr(at);
+    CAPTURE(at, special);
+    REQUIRE(label_value(text) == plain.substr(0, at) + in_label + plain.substr(at));
+    REQUIRE(help(text) == plain.substr(0, at) + in_help + plain.substr(at));
+  }
+}
+
 TEST_CASE("HELP text escapes backslash and newline only", "[prometheus]") {
   const auto [in, out] = GENERATE(table<std::string, std::string>({
       {"Requests seen.", "Requests seen."},

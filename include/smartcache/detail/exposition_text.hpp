@@ -100,12 +100,30 @@ struct EscapeTable {
 };
 inline constexpr EscapeTable escape_table{};
 
+// Skips 8 bytes at a time from `from` while none of them needs escaping
+// (no '\\', '\n', '"' when `quote`, nor a byte >= 0x80); returns where the
+// byte-by-byte scan must take over. HELP texts are long runs of plain ASCII.
+[[nodiscard]] inline std::size_t plain_ascii_prefix(std::string_view text, std::size_t from, bool quote) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  constexpr std::uint64_t highs = 0x8080808080808080ull;
+  const auto has_zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  while (text.size() - from >= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, text.data() + from, 8);
+    std::uint64_t stop = (w & highs) | has_zero_byte(w ^ (ones * '\\')) | has_zero_byte(w ^ (ones * '\n'));
+    if (quote) stop |= has_zero_byte(w ^ (ones * '"'));
+    if (stop != 0) break;
+    from += 8;
+  }
+  return from;
+}
+
 template <class Sink>
 void write_escaped(Sink& out, std::string_view text, bool quote) {
   const unsigned char stop_bit = quote ? 2 : 1;
   std::size_t i = 0;
   while (i < text.size()) {
-    std::size_t run = i;
+    std::size_t run = plain_ascii_prefix(text, i, quote);
     while (run < text.size() && !(escape_table.stops[static_cast<unsigned char>(text[run])] & stop_bit)) ++run;
     out.append(text.data() + i, run - i);
     i = run;
