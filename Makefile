@@ -11,6 +11,7 @@
 # Variables: JOBS (default: nproc), CTEST_JOBS (2), CMAKE_ARGS (extra -D...).
 
 SHELL       := /bin/bash
+MAKEFLAGS   += --no-print-directory
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS  ?= 2
 CMAKE       ?= cmake
