@@ -1,5 +1,8 @@
 // Single-flight: concurrent callers of one missing key share one compute, or its exception.
 #include <atomic>
+#include <functional>
+#include <optional>
+#include <utility>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -154,4 +157,37 @@ TEST_CASE("SmartCache: a compute that throws reaches every caller and stores not
   const auto s = h.stats();
   CHECK(s.total_requests == threads);  // failed requests still count
   CHECK(s.strategy_compute == threads);
+}
+
+namespace {
+
+// A MemoryStore whose get runs a hook after looking up: lets a test store a
+// value "from another thread" between a request's lookup and its compute.
+struct HookStore : smartcache::MemoryStore<int> {
+  std::function<void()> after_get;
+  int gets = 0;
+  std::optional<smartcache::Entry<int>> get(std::string_view key, smartcache::WallTime now) {
+    auto e = smartcache::MemoryStore<int>::get(key, now);
+    ++gets;
+    if (after_get) std::exchange(after_get, nullptr)();
+    return e;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("SmartCache: a miss that raced another's compute uses its stored value", "[smart_cache][single_flight]") {
+  smartcache_test::Harness<HookStore> h;
+  auto& cache = h.make();
+  h.store->after_get = [&h] {
+    const auto now = h.wall.now();
+    (void)h.store->put("k", {7, now, now + 1h, now + 2h, {}}, now);
+  };
+  std::atomic<int> calls{0};
+  auto r = cache.get_or_compute("k", smartcache_test::CountingCompute{&calls, 8});
+  CHECK(r.value == 7);
+  CHECK(calls == 0);
+  CHECK(h.store->gets == 2);
+  CHECK(r.strategy == Strategy::compute);  // it missed, then shared a compute's result
+  CHECK(h.stats().cache_miss == 1);
 }

@@ -156,6 +156,19 @@ class SmartCache {
     rec.strategy = Strategy::compute;
     try {
       auto outcome = core.flight.run(key, [&]() -> value_type {
+        // A request that missed just before another's compute stored its value
+        // may only reach the flight after it ended: it uses that value too.
+        if (store_ok) {
+          try {
+            auto again = core.store->get(key, now);
+            if (again && core.classify(*again, policy, now) == detail::Freshness::fresh)
+              return std::move(again->value);
+          } catch (...) {
+            ++rec.store_errors;
+            store_ok = false;
+            detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
+          }
+        }
         const auto op = core.guard.begin(ctx.tags);
         struct End {
           detail::InvalidationGuard& guard;
