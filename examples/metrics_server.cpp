@@ -30,6 +30,7 @@
 #include <httplib.h>
 #include <smartcache/smartcache.hpp>
 
+#include "sim/args.hpp"
 #include "sim/football_day.hpp"
 
 namespace sc = smartcache;
@@ -68,41 +69,23 @@ struct Options {
 Options parse(int argc, char** argv) {
   Options o;
   o.sim.progress = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(2);
-      return argv[++i];
-    };
-    auto number = [&](double lo, double hi) {
-      const std::string v = value();
-      char* end = nullptr;
-      const double d = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end != '\0' || !(d >= lo && d <= hi)) {
-        fmt::print(stderr, "metrics_server: {} wants a number in [{}, {}], got '{}'\n", a, lo, hi,
-                   v);
-        usage(2);
-      }
-      return d;
-    };
+  sim::Args args(argc, argv, "metrics_server", usage);
+  while (args.next()) {
+    const std::string_view a = args.flag();
     if (a == "--host")
-      o.host = value();
+      o.host = args.value();
     else if (a == "--port")
-      o.port = static_cast<int>(number(0, 65535));
+      o.port = static_cast<int>(args.number(0, 65535));
     else if (a == "--speed")
-      o.speed = number(0.01, 100000);
+      o.speed = args.number(0.01, 100000);
     else if (a == "--seed")
-      o.sim.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
+      o.sim.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
     else if (a == "--matches")
-      o.sim.matches = static_cast<int>(number(1, 1000));
+      o.sim.matches = static_cast<int>(args.number(1, 1000));
     else if (a == "--cost-scale")
-      o.sim.cost_scale = number(0, 100);
-    else if (a == "--help" || a == "-h")
-      usage(0);
-    else {
-      fmt::print(stderr, "metrics_server: unknown option '{}'\n", a);
-      usage(2);
-    }
+      o.sim.cost_scale = args.number(0, 100);
+    else
+      args.unknown();
   }
   return o;
 }

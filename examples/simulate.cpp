@@ -39,6 +39,7 @@
 #include <smartcache/redis_store.hpp>
 #endif
 
+#include "sim/args.hpp"
 #include "sim/football_day.hpp"
 #include "sim/report.hpp"
 
@@ -65,45 +66,25 @@ namespace {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        fmt::print(stderr, "simulate: {} needs a value\n", a);
-        usage(2);
-      }
-      return argv[++i];
-    };
-    auto number = [&](double lo, double hi) {
-      const std::string v = value();
-      char* end = nullptr;
-      const double d = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end != '\0' || !(d >= lo && d <= hi)) {
-        fmt::print(stderr, "simulate: {} wants a number in [{}, {}], got '{}'\n", a, lo, hi, v);
-        usage(2);
-      }
-      return d;
-    };
+  sim::Args args(argc, argv, "simulate", usage);
+  while (args.next()) {
+    const std::string_view a = args.flag();
     if (a == "--duration")
-      o.hours = number(0.05, 24 * 7);
+      o.hours = args.number(0.05, 24 * 7);
     else if (a == "--seed")
-      o.seed = static_cast<std::uint32_t>(number(0, 4294967295.0));
+      o.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
     else if (a == "--matches")
-      o.matches = static_cast<int>(number(1, 1000));
+      o.matches = static_cast<int>(args.number(1, 1000));
     else if (a == "--cost-scale")
-      o.cost_scale = number(0, 100);
+      o.cost_scale = args.number(0, 100);
     else if (a == "--redis")
-      o.redis = value();
+      o.redis = args.value();
     else if (a == "--prometheus")
-      o.prometheus_file = value();
+      o.prometheus_file = args.value();
     else if (a == "--no-progress")
       o.progress = false;
-    else if (a == "--help" || a == "-h")
-      usage(0);
-    else {
-      fmt::print(stderr, "simulate: unknown option '{}'\n", a);
-      usage(2);
-    }
+    else
+      args.unknown();
   }
   return o;
 }
