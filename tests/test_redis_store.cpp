@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -490,6 +491,35 @@ TEST_CASE("RedisStore reconnects after a restart on the same port", "[redis]") {
   REQUIRE(recovered);
   CHECK(store.healthy());
   CHECK(store.get("k", t0)->value == "v2");
+}
+
+TEST_CASE("writing to a dead Redis does not kill the process with SIGPIPE", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  // The default disposition (terminate) is what a host that never thought
+  // about SIGPIPE has; restore whatever was there afterwards.
+  struct Restore {
+    struct sigaction old {};
+    Restore() {
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      sigemptyset(&dfl.sa_mask);
+      ::sigaction(SIGPIPE, &dfl, &old);
+    }
+    ~Restore() { ::sigaction(SIGPIPE, &old, nullptr); }
+  } restore;
+  auto o = options_for(redis->port());
+  o.pool_size = 1;
+  RedisStore<std::string> store(o);
+  store.put("warm", entry<std::string>("v"), t0);  // one idle connection now
+  redis->kill();
+  // A large value needs several write(2)s: after the peer's reset they raise SIGPIPE.
+  const std::string big(4 << 20, 'x');
+  CHECK_THROWS_AS(store.put("big", entry(big), t0), StoreError);
+  CHECK_FALSE(store.healthy());
+  sigset_t pending;
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  CHECK(sigismember(&pending, SIGPIPE) == 0);  // none left behind for the thread
 }
 
 TEST_CASE("RedisStore under concurrent use from many threads", "[redis][stress]") {
