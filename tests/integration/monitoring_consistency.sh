@@ -37,6 +37,12 @@ while read -r name type; do
   esac
 done <"$tmp/families"
 
+# 0. the dashboard is valid JSON (when python3 is there to say so)
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$dashboard" || fail "dashboard is not valid JSON"
+  echo "ok: dashboard is valid JSON"
+fi
+
 errors=0
 # 1. families shown by the dashboard
 while read -r name type; do
