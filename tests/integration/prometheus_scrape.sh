@@ -9,7 +9,8 @@
 #   - /healthz answers, /metrics has the exact exposition content type, its body
 #     passes `promtool check metrics` with no output, /stats is JSON with counters;
 #   - Prometheus sees the target up (up == 1) and smartcache_requests_total > 0,
-#     and the histogram and labelled families arrived;
+#     and the histogram and labelled families arrived; the alerts' hit-ratio and
+#     p99 expressions give sane values on the scraped data;
 #   - the alert rules of ALERTS_YML load and evaluate with health "ok" on real data;
 #   - metrics_server exits 0 on SIGTERM within a few seconds.
 # Both processes are stopped by pid on exit and the temp dir removed.
@@ -122,6 +123,19 @@ wait_for 30 "latency histogram scraped" query_gt 'count(smartcache_request_durat
   fail "no histogram buckets in Prometheus"
 wait_for 30 "zone partition scraped" query_gt 'count(smartcache_zone_requests_total{job="smartcache"})' 4 ||
   fail "fewer than 5 zone series in Prometheus"
+
+# The alerts' PromQL on real scraped data: a hit ratio in (0, 1], a finite p99.
+query_between() {  # query_between EXPR LOW HIGH
+  local v; v=$(query_value "$1")
+  [[ -n "$v" ]] && awk -v v="$v" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v + 0 > lo + 0 && v + 0 <= hi + 0) }'
+}
+hits='sum(rate(smartcache_cache_hits_total{job="smartcache"}[20s]))'
+misses='sum(rate(smartcache_cache_misses_total{job="smartcache"}[20s]))'
+wait_for 30 "hit ratio from PromQL in (0, 1]" query_between "$hits / ($hits + $misses)" 0 1 ||
+  fail "hit ratio query gave '$(query_value "$hits / ($hits + $misses)")'"
+p99='histogram_quantile(0.99, sum by (le) (rate(smartcache_request_duration_seconds_bucket{job="smartcache"}[20s])))'
+wait_for 30 "p99 from the histogram in (0, 10] s" query_between "$p99" 0 10 ||
+  fail "p99 query gave '$(query_value "$p99")'"
 
 if [[ -n "$alerts" ]]; then
   nrules=$(grep -c -- '- alert:' "$alerts")
