@@ -273,6 +273,38 @@ TEST_CASE("matches a reference map under random operations", "[memory_store]") {
   CHECK(s.check_invariants());
 }
 
+TEST_CASE("key index: clustered hashes wrapping the table end survive deletions",
+          "[memory_store][index]") {
+  // Hashes chosen so that every key's home slot is one of the last two slots
+  // of a 64-slot table: probe runs wrap around, the case backward-shift
+  // deletion gets wrong most easily.
+  smartcache::detail::KeyIndex index;
+  std::vector<std::string> keys;
+  std::vector<std::uint64_t> hashes;
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    hashes.push_back((std::uint64_t{i} << 32) | (62 + (i % 2)));
+  }
+  const auto key_of = [&](std::uint32_t id) -> const std::string& { return keys[id]; };
+  const auto hash_of = [&](std::uint32_t id) { return hashes[id]; };
+  for (std::uint32_t i = 0; i < 30; ++i) index.insert(hashes[i], i, hash_of);
+  std::vector<bool> present(30, true);
+  std::mt19937 rng(3);
+  for (int round = 0; round < 200; ++round) {
+    const auto id = static_cast<std::uint32_t>(rng() % 30);
+    if (present[id]) {
+      REQUIRE(index.erase(hashes[id], id, hash_of));
+    } else {
+      index.insert(hashes[id], id, hash_of);
+    }
+    present[id] = !present[id];
+    for (std::uint32_t j = 0; j < 30; ++j) {
+      CAPTURE(round, j);
+      REQUIRE((index.find(hashes[j], keys[j], key_of) == j) == present[j]);
+    }
+  }
+}
+
 TEST_CASE("four threads mixing get, put, erase_tagged and clear keep every invariant",
           "[memory_store][concurrency]") {
   MemoryStore<std::string> s(256, 4);

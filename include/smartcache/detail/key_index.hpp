@@ -11,10 +11,11 @@
 namespace smartcache::detail {
 
 // Linear probing with backward-shift deletion (no tombstones), load factor
-// <= 1/2, power-of-two size. Stores the full 64-bit hash next to each id so
-// that lookups compare keys only on a full hash match and growth needs no
-// callback. Keys themselves live with their owner; `find` asks the owner for
-// the key of a candidate id. Not thread-safe: the owning shard locks it.
+// <= 1/2, power-of-two size. A slot is 8 bytes: the id and the upper half of
+// its key's 64-bit hash, so lookups compare keys only on a 32-bit tag match
+// (the lower half chose the slot). Keys and full hashes live with the owner:
+// `find` asks it for a candidate's key, `insert`/`erase` for the full hash of
+// ids they move. Not thread-safe: the owning shard locks it.
 class KeyIndex {
  public:
   static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
@@ -29,19 +30,22 @@ class KeyIndex {
     for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.id == npos) return npos;
-      if (s.hash == hash && std::string_view(key_of(s.id)) == key) return s.id;
+      if (s.tag == tag_of(hash) && std::string_view(key_of(s.id)) == key) return s.id;
     }
   }
 
-  // The caller guarantees the key is not present.
-  void insert(std::uint64_t hash, std::uint32_t id) {
-    if ((count_ + 1) * 2 > slots_.size()) grow();
+  // The caller guarantees the key is not present. `hash_of(id)` returns the
+  // full hash of any id already inserted (needed when the table grows).
+  template <class HashOf>
+  void insert(std::uint64_t hash, std::uint32_t id, const HashOf& hash_of) {
+    if ((count_ + 1) * 2 > slots_.size()) grow(hash_of);
     place(hash, id);
     ++count_;
   }
 
   // Removes the slot holding `id` (looked up by its hash); false if absent.
-  bool erase(std::uint64_t hash, std::uint32_t id) noexcept {
+  template <class HashOf>
+  bool erase(std::uint64_t hash, std::uint32_t id, const HashOf& hash_of) noexcept {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = static_cast<std::size_t>(hash) & mask;
     for (;; i = (i + 1) & mask) {
@@ -53,7 +57,7 @@ class KeyIndex {
     std::size_t hole = i;
     for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
       if (slots_[j].id == npos) break;
-      const std::size_t home = static_cast<std::size_t>(slots_[j].hash) & mask;
+      const std::size_t home = static_cast<std::size_t>(hash_of(slots_[j].id)) & mask;
       const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
       if (movable) {
         slots_[hole] = slots_[j];
@@ -72,32 +76,37 @@ class KeyIndex {
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
 
-  // Calls f(hash, id) for every entry (for invariant checks).
+  // Calls f(id) for every entry (for invariant checks).
   template <class F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_)
-      if (s.id != npos) f(s.hash, s.id);
+      if (s.id != npos) f(s.id);
   }
 
  private:
   struct Slot {
-    std::uint64_t hash = 0;
     std::uint32_t id = npos;
+    std::uint32_t tag = 0;
   };
   static constexpr std::size_t min_slots = 16;
+
+  static std::uint32_t tag_of(std::uint64_t hash) noexcept {
+    return static_cast<std::uint32_t>(hash >> 32);
+  }
 
   void place(std::uint64_t hash, std::uint32_t id) noexcept {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = static_cast<std::size_t>(hash) & mask;
     while (slots_[i].id != npos) i = (i + 1) & mask;
-    slots_[i] = Slot{hash, id};
+    slots_[i] = Slot{id, tag_of(hash)};
   }
 
-  void grow() {
+  template <class HashOf>
+  void grow(const HashOf& hash_of) {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     for (const Slot& s : old)
-      if (s.id != npos) place(s.hash, s.id);
+      if (s.id != npos) place(hash_of(s.id), s.id);
   }
 
   std::vector<Slot> slots_;

@@ -84,14 +84,14 @@ class alignas(64) S3FifoShard {
     const std::uint32_t id = allocate();
     try {
       nodes_[id].key.assign(key);
-      index_.insert(hash, id);
+      nodes_[id].hash = hash;
+      index_.insert(hash, id, hash_of());
     } catch (...) {
       release(id);
       throw;
     }
     Node& n = nodes_[id];
     n.entry = std::move(entry);
-    n.hash = hash;
     n.freq = 0;
     push_back(ghost_.take(hash) ? main_ : small_, id);
     guarded(id, [&] { tag(id); });
@@ -147,9 +147,9 @@ class alignas(64) S3FifoShard {
     if (!list_ok(small_, Queue::small) || !list_ok(main_, Queue::main)) return false;
     bool ok = true;
     std::vector<std::uint32_t> live_ids;
-    index_.for_each([&](std::uint64_t hash, std::uint32_t id) {
-      if (id >= nodes_.size() || nodes_[id].queue == Queue::none || nodes_[id].hash != hash ||
-          find(hash, nodes_[id].key.view()) != id)
+    index_.for_each([&](std::uint32_t id) {
+      if (id >= nodes_.size() || nodes_[id].queue == Queue::none ||
+          find(nodes_[id].hash, nodes_[id].key.view()) != id)
         ok = false;
       else
         live_ids.push_back(id);
@@ -219,7 +219,7 @@ class alignas(64) S3FifoShard {
   }
 
   void remove(std::uint32_t id) noexcept {
-    index_.erase(nodes_[id].hash, id);
+    index_.erase(nodes_[id].hash, id, hash_of());
     untag(id);
     unlink(id);
     release(id);
@@ -284,6 +284,10 @@ class alignas(64) S3FifoShard {
   }
 
   void untag(std::uint32_t id) noexcept { tags_.remove(id, nodes_[id].entry.tags); }
+
+  auto hash_of() const noexcept {
+    return [this](std::uint32_t id) noexcept { return nodes_[id].hash; };
+  }
 
   auto tags_of() const noexcept {
     return [this](std::uint32_t id) -> const std::vector<std::string>& {
