@@ -68,6 +68,7 @@ void BM_Baseline_MapHit(benchmark::State& state) {
     V v = m.get(keys()[i++ % key_count]);
     benchmark::DoNotOptimize(v);
   }
+  state.SetItemsProcessed(state.iterations());
 }
 
 template <class V>
@@ -100,6 +101,7 @@ void BM_Cache_FreshHit(benchmark::State& state) {
     auto r = f.cache->get_or_compute(keys()[i++ % key_count], [] { return V{}; }, ctx);
     benchmark::DoNotOptimize(r);
   }
+  state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
     const auto s = f.metrics.get_stats();
     state.counters["fresh_pct"] = 100.0 * static_cast<double>(s.strategy_serve_fresh) /
