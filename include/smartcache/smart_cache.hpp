@@ -89,7 +89,9 @@ class SmartCache {
   /// refresh later, possibly on another thread: it must be copyable and what it
   /// captures must outlive the cache's refreshes (capture by value).
   /// Exceptions of `compute` reach the caller unless a recent-enough stale
-  /// entry exists (stale-if-error); nothing else throws.
+  /// entry exists (stale-if-error); nothing else throws. `compute` must not
+  /// ask this cache for the same key: it would wait for itself.
+  /// Thread-safe; concurrent calls for one missing key share one compute.
   ///
   /// Example:
   ///   auto r = cache.get_or_compute("odds:42", [id = 42] { return price(id); },
