@@ -59,14 +59,16 @@ struct Options {
 [[noreturn]] void usage(int code) {
   std::fputs(
       "usage: soak [--threads N] [--seconds M] [--keys K] [--capacity C]\n"
-      "            [--max-rss-growth-mb X] [--redis HOST:PORT]\n"
+      "            [--max-rss-growth-mb X] [--redis HOST:PORT (builds with hiredis)]\n"
       "  --threads N            worker threads (default 4)\n"
       "  --seconds M            duration (default 30)\n"
       "  --keys K               distinct keys, Zipf-like skew (default 20000)\n"
       "  --capacity C           MemoryStore capacity, so it evicts (default 5000)\n"
-      "  --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)\n"
-      "  --redis HOST:PORT      run over RedisStore (needs a build with hiredis)\n",
+      "  --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)\n",
       code == 0 ? stdout : stderr);
+#ifdef SMARTCACHE_HAVE_REDIS
+  std::fputs("  --redis HOST:PORT      run over RedisStore instead of MemoryStore\n", code == 0 ? stdout : stderr);
+#endif
   std::exit(code);
 }
 

@@ -1,0 +1,175 @@
+// smartcache tests - fault matrix: computes that hang, on the caller's thread
+// and on the refresh pool.
+// SPDX-License-Identifier: MIT
+//
+// SmartCache does not time out computes (Config has no such setting): a
+// caller that wants a deadline applies its own. What it guarantees is that a
+// hanging compute blocks only the callers of that key: other keys, invalidations
+// and metrics go on, and once it completes every waiter is released.
+// A hang is a compute blocked on a Latch the test opens.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <smartcache/memory_store.hpp>
+#include <smartcache/smart_cache.hpp>
+
+#include "support/cache_fixtures.hpp"
+#include "support/catch.hpp"
+#include "support/exposition_checker.hpp"
+#include "support/fault_injection.hpp"
+#include "support/log_capture.hpp"
+
+using namespace smartcache_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto patience = 50ms;   // the caller's own deadline: the cache keeps waiting
+constexpr auto generous = 10s;    // bounded wait for threads that must finish
+
+void wait_until(const std::atomic<bool>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + generous;
+  while (!flag.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(flag.load());
+}
+
+}  // namespace
+
+TEST_CASE("a compute that hangs blocks only its key; its waiters are released when it completes",
+          "[fault][compute]") {
+  Harness<> h;
+  auto& cache = h.make();
+  Latch gate;
+  std::atomic<bool> entered{false};
+  std::atomic<int> computes{0};
+
+  auto leader = std::async(std::launch::async, [&] {
+    return cache.get_or_compute("slow", [&] {
+      computes.fetch_add(1);
+      entered = true;
+      gate.wait();
+      return 1;
+    }).value;
+  });
+  wait_until(entered);
+
+  std::vector<std::future<int>> waiters;
+  for (int i = 0; i < 6; ++i)
+    waiters.push_back(std::async(std::launch::async, [&] {
+      return cache.get_or_compute("slow", [&] {
+        computes.fetch_add(1);
+        return 2;
+      }).value;
+    }));
+
+  // The caller's deadline passes; the cache itself does not give up.
+  CHECK(leader.wait_for(patience) == std::future_status::timeout);
+  // Everything else goes on while the compute hangs.
+  CHECK(cache.get_or_compute("other", [] { return 3; }).value == 3);
+  CHECK(cache.get_or_compute("other", [] { return 4; }).strategy == smartcache::Strategy::serve_fresh);
+  CHECK(cache.invalidate_all() >= 1);
+  CHECK(check_exposition(h.metrics.to_prometheus()) == std::nullopt);
+
+  gate.open();
+  REQUIRE(leader.wait_for(generous) == std::future_status::ready);
+  CHECK(leader.get() == 1);
+  for (auto& w : waiters) {
+    REQUIRE(w.wait_for(generous) == std::future_status::ready);
+    const int v = w.get();
+    CHECK((v == 1 || v == 2));  // joined the hang, or arrived after it and computed
+  }
+  const auto s = h.stats();
+  CHECK(s.total_requests == 1 + 6 + 2);
+  CHECK(strategy_sum(s) == s.total_requests);
+  CHECK(computes.load() >= 1);
+}
+
+TEST_CASE("a compute that hangs and then throws releases every waiter with its exception",
+          "[fault][compute]") {
+  Harness<> h;
+  auto& cache = h.make();
+  Latch gate;
+  std::atomic<bool> entered{false};
+  auto call = [&] {
+    try {
+      cache.get_or_compute("k", [&]() -> int {
+        entered = true;
+        gate.wait();
+        throw ComputeError{1};
+      });
+      return 0;
+    } catch (const ComputeError& e) {
+      return e.key == 1 ? 1 : -1;
+    } catch (...) {
+      return -1;
+    }
+  };
+  auto leader = std::async(std::launch::async, call);
+  wait_until(entered);
+  std::vector<std::future<int>> waiters;
+  for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, call));
+  std::this_thread::sleep_for(patience);
+  gate.open();
+  REQUIRE(leader.wait_for(generous) == std::future_status::ready);
+  CHECK(leader.get() == 1);
+  for (auto& w : waiters) {
+    REQUIRE(w.wait_for(generous) == std::future_status::ready);
+    CHECK(w.get() == 1);  // the compute's own exception, never another one
+  }
+  CHECK(h.metrics.get_stats().total_requests == 5);
+  CHECK(cache.store().size() == 0);
+}
+
+TEST_CASE("a background refresh that hangs: requests are still served, extra refreshes are dropped, "
+          "destruction waits for it",
+          "[fault][compute][swr]") {
+  LogCapture quiet;
+  smartcache::CacheMetrics metrics;
+  FakeWallClock wall;
+  smartcache::Config cfg;
+  cfg.wall_clock = wall.fn();
+  cfg.refresh_threads = 1;
+  cfg.refresh_queue = 2;
+  auto cache = std::make_unique<smartcache::SmartCache<smartcache::MemoryStore<int>>>(cfg, metrics);
+  Latch gate;
+  std::atomic<bool> refresh_started{false};
+
+  for (int k = 0; k < 8; ++k) cache->get_or_compute("k" + std::to_string(k), [] { return 0; });
+  wall.advance(90min);  // standard zone: fresh 1 h, stale window 1 h -> all stale
+
+  auto* gate_ptr = &gate;
+  auto* started = &refresh_started;
+  for (int k = 0; k < 8; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = cache->get_or_compute("k" + std::to_string(k), [gate_ptr, started] {
+      *started = true;
+      gate_ptr->wait();
+      return 1;
+    });
+    CHECK(r.strategy == smartcache::Strategy::serve_stale);
+    CHECK(r.value == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);  // never waits for the pool
+  }
+  wait_until(refresh_started);
+  auto s = metrics.get_stats();
+  CHECK(s.swr_background_dropped >= 8 - 1 - 2);  // one running, two queued, the rest dropped
+
+  std::atomic<bool> destroyed{false};
+  std::thread destroyer([&] {
+    cache.reset();
+    destroyed = true;
+  });
+  std::this_thread::sleep_for(patience);
+  CHECK_FALSE(destroyed.load());  // waits for the running refresh
+  gate.open();
+  destroyer.join();
+  CHECK(destroyed.load());
+  s = metrics.get_stats();
+  CHECK(s.swr_background_success >= 1);
+  CHECK(s.total_requests == 16);
+  CHECK(strategy_sum(s) == 16);
+}
