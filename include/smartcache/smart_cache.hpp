@@ -128,15 +128,18 @@ class SmartCache {
     rec.zone = zone;
     const ZonePolicy policy = core.policy_for(zone, vix);
 
-    std::optional<Entry<value_type>> entry;
     bool store_ok = true;
-    try {
-      entry = core.store->get(key, now);
-    } catch (...) {
-      ++rec.store_errors;
-      store_ok = false;
-      detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
-    }
+    // Built in place (no move of the entry): this is the fresh hit's hot path.
+    std::optional<Entry<value_type>> entry = [&]() -> std::optional<Entry<value_type>> {
+      try {
+        return core.store->get(key, now);
+      } catch (...) {
+        ++rec.store_errors;
+        store_ok = false;
+        detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
+        return std::nullopt;
+      }
+    }();
     rec.lookup = Lookup::miss;
     if (entry) {
       switch (core.classify(*entry, policy, now)) {
