@@ -95,6 +95,11 @@ TEST_CASE("replace updates value and tag index, evicts nothing", "[memory_store]
   CHECK(s.get("k", t0)->value == "v2");
   CHECK(s.check_invariants());
   CHECK(s.erase_tagged("", {"old"}) == 0);
+  SECTION("replacing with the same tags keeps the entry findable by tag") {
+    CHECK(s.put("k", entry("v3", {"new", "shared"}), t0) == 0);
+    CHECK(s.get("k", t0)->value == "v3");
+    CHECK(s.check_invariants());
+  }
   CHECK(s.erase_tagged("", {"new"}) == 1);
   CHECK(s.size() == 0);
   CHECK(s.check_invariants());

@@ -70,8 +70,13 @@ class alignas(64) S3FifoShard {
       return 0;
     }
     if (existing != npos) {
+      Entry<V>& stored = nodes_[existing].entry;
+      if (stored.tags == entry.tags) {  // a refresh: the tag index stays as it is
+        stored = std::move(entry);
+        return 0;
+      }
       untag(existing);
-      nodes_[existing].entry = std::move(entry);
+      stored = std::move(entry);
       guarded(existing, [&] { tag(existing); });
       return 0;
     }
