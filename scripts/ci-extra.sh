@@ -91,7 +91,7 @@ else
 fi
 
 "$soak_bin" --help >"$work/soak-help.txt" 2>&1 || true
-if command -v redis-server >/dev/null 2>&1 && grep -q -- '--redis' "$work/soak-help.txt"; then
+if command -v redis-server >/dev/null 2>&1 && grep -q 'run over RedisStore' "$work/soak-help.txt"; then
   # A private redis-server on a free loopback port, stopped by pid on exit.
   port=""
   for _ in $(seq 20); do

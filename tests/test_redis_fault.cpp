@@ -1,0 +1,146 @@
+// smartcache tests - fault matrix over a real Redis: killed and restarted under
+// load with invalidations, and an invalidation racing another instance's compute.
+// SPDX-License-Identifier: MIT
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <smartcache/redis_store.hpp>
+#include <smartcache/smart_cache.hpp>
+
+#include "support/catch.hpp"
+#include "support/fault_injection.hpp"
+#include "support/log_capture.hpp"
+#include "support/redis_server.hpp"
+
+using namespace smartcache_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Store = smartcache::RedisStore<std::string>;
+using Cache = smartcache::SmartCache<Store>;
+constexpr int matches = 4;
+
+smartcache::RedisOptions options_for(int port) {
+  smartcache::RedisOptions o;
+  o.port = port;
+  o.key_prefix = "fault:";
+  o.command_timeout = 1000ms;  // generous: sanitizer builds on a shared machine
+  o.connect_timeout = 1000ms;
+  o.reconnect_backoff_min = 10ms;
+  o.reconnect_backoff_max = 50ms;
+  o.pool_size = 6;
+  return o;
+}
+
+smartcache::Config inline_config() {
+  smartcache::Config cfg;
+  cfg.executor = [](std::function<void()> task) { task(); };
+  return cfg;
+}
+
+// "<key>@<version>"
+std::string encode(const std::string& key, std::uint64_t v) { return key + "@" + std::to_string(v); }
+
+}  // namespace
+
+TEST_CASE("Redis killed and restarted under load with invalidations: all answered, counts conserved, "
+          "nothing invalidated served again",
+          "[fault][redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  LogCapture quiet;
+  smartcache::CacheMetrics metrics;
+  Cache cache(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics);
+  cache.tag_manager().add_rule("goal", {"btts"});
+  std::atomic<std::uint64_t> truth[matches] = {}, published[matches] = {};
+  std::atomic<bool> stop{false};
+  Answered seen;
+  std::atomic<std::uint64_t> stale_after_invalidation{0};
+
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t)
+    workers.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        const int m = (i + t) % matches;
+        const std::string key = "k" + std::to_string((i * 3 + t) % 16) + ":m" + std::to_string(m);
+        const std::uint64_t floor = published[m].load();
+        const smartcache::RequestContext ctx{{"match:" + std::to_string(m), "btts"}, std::nullopt, {}};
+        seen.made.fetch_add(1);
+        try {
+          auto* truth_m = &truth[m];
+          auto r = cache.get_or_compute(key, [key, truth_m] { return encode(key, truth_m->load()); }, ctx);
+          seen.values.fetch_add(1);
+          const auto at = r.value.rfind('@');
+          if (r.value.substr(0, at) != key) seen.wrong_key.fetch_add(1);
+          const bool served = r.strategy != smartcache::Strategy::compute && r.strategy != smartcache::Strategy::bypass;
+          if (served && std::stoull(r.value.substr(at + 1)) < floor) stale_after_invalidation.fetch_add(1);
+        } catch (...) {
+          seen.foreign.fetch_add(1);
+        }
+      }
+    });
+
+  // Invalidate a match every 2 ms; kill Redis after 100 rounds, restart it after 200.
+  for (unsigned round = 0; round < 300; ++round) {
+    const unsigned m = round % matches;
+    const std::uint64_t v = truth[m].fetch_add(1) + 1;
+    cache.invalidate_by_event({"goal", "match:" + std::to_string(m)});
+    published[m].store(v);
+    if (round == 100) redis->kill();
+    if (round == 200) redis->start();
+    std::this_thread::sleep_for(2ms);
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+
+  const auto s = metrics.get_stats();
+  CHECK(seen.values == seen.made);  // no compute throws here: every request has a value
+  CHECK(seen.foreign == 0);
+  CHECK(seen.wrong_key == 0);
+  CHECK(s.total_requests == seen.made);
+  CHECK(s.strategy_bypass + s.strategy_compute + s.strategy_serve_stale + s.strategy_serve_fresh == s.total_requests);
+  CHECK(s.cache_errors > 0);      // the outage was seen and counted
+  CHECK(s.cache_hit_fresh > 0);   // and caching worked around it
+  CHECK(stale_after_invalidation == 0);
+}
+
+// Known to fail: the invalidation guard is per process. Instance B's compute,
+// begun before instance A's invalidation, stores its pre-invalidation value
+// after A erased the keys, and every instance then serves it as fresh until
+// its TTL. Closing it needs a per-tag generation in Redis checked by the put
+// script (or B re-validating before its put). Drop [!mayfail] once fixed.
+TEST_CASE("an invalidation by one instance keeps another instance's compute in flight from storing",
+          "[fault][redis][invalidation][!mayfail]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  LogCapture quiet;
+  smartcache::CacheMetrics metrics_a, metrics_b;
+  Cache a(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics_a);
+  Cache b(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics_b);
+  a.tag_manager().add_rule("goal", {"btts"});
+  b.tag_manager().add_rule("goal", {"btts"});
+  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
+  std::atomic<int> version{1};
+  std::atomic<bool> entered{false};
+  Latch gate;
+
+  auto in_b = std::async(std::launch::async, [&] {
+    return b.get_or_compute("odds", [&] {
+      const std::string v = "v" + std::to_string(version.load());
+      entered = true;
+      gate.wait();
+      return v;
+    }, ctx).value;
+  });
+  while (!entered.load()) std::this_thread::sleep_for(1ms);
+  version = 2;
+  a.invalidate_by_event({"goal", "match:1"});
+  gate.open();
+  CHECK(in_b.get() == "v1");
+
+  auto r = a.get_or_compute("odds", [&] { return "v" + std::to_string(version.load()); }, ctx);
+  CHECK(r.value == "v2");
+}
