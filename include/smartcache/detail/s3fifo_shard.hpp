@@ -29,8 +29,9 @@ namespace smartcache::detail {
 // with the count decremented. Hits only bump a 2-bit counter: no list splicing.
 // One-hit scans therefore pass through the small FIFO without flushing main.
 //
-// Not thread-safe by itself: every public member takes the shard's mutex.
-// Cache-line aligned so that two shards' mutexes never share a line.
+// Thread-safe: every public member takes the shard's own mutex (and holds it
+// while copying a value out). Cache-line aligned so that two shards' mutexes
+// never share a line.
 template <class V>
 class alignas(64) S3FifoShard {
  public:
