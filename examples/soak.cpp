@@ -234,8 +234,9 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   fmt::print("chaos: {} invalidations, {} category resets, {} scrapes; cache_errors {} evictions {}\n",
              invalidations, resets, scrapes, sample(text, "soak_cache_errors_total"),
              sample(text, "soak_cache_evictions_total"));
-  fmt::print("latency (window since last reset): p50 {:.4f} ms p99 {:.4f} ms p999 {:.4f} ms max {:.3f} ms\n",
-             stats.p50_latency_ms, stats.p99_latency_ms, stats.p999_latency_ms, stats.max_latency_ms);
+  fmt::print("latency (get_stats window since the last reset): p50 {:.2f} us p99 {:.2f} us p999 {:.2f} us max {:.0f} us\n",
+             stats.p50_latency_ms * 1e3, stats.p99_latency_ms * 1e3, stats.p999_latency_ms * 1e3,
+             stats.max_latency_ms * 1e3);
   fmt::print("rss: start {:.1f} MB, after warm-up {:.1f} MB, end {:.1f} MB (growth {:+.1f} MB, limit {:.0f})\n",
              rss_start, rss_warm, rss_end, rss_end - rss_warm, o.max_rss_growth_mb);
 
