@@ -295,6 +295,72 @@ TEST_CASE("erase_tagged is atomic for other clients", "[redis]") {
   CHECK(store.size() == 0);
 }
 
+TEST_CASE("a value computed before another instance's invalidation is not stored", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> a(options_for(redis->port()));
+  RedisStore<std::string> b(options_for(redis->port()));
+  const std::vector<std::string> tags{"match:1", "btts"};
+  Raw raw(redis->port());
+
+  SECTION("scope AND market invalidation overtakes the compute") {
+    CHECK_FALSE(a.get("k", t0).has_value());  // a looks up, then computes...
+    CHECK(b.erase_tagged("match:1", {"btts", "cards"}) == 0);  // ...b invalidates meanwhile
+    a.put("k", entry<std::string>("computed-before", tags), t0);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));
+    // The next lookup starts after the invalidation: its value is stored.
+    CHECK_FALSE(a.get("k", t0).has_value());
+    a.put("k", entry<std::string>("computed-after", tags), t0);
+    CHECK(a.get("k", t0)->value == "computed-after");
+  }
+  SECTION("a scope-only invalidation overtakes it too") {
+    (void)a.get("k", t0);
+    (void)b.erase_tagged("match:1", {});
+    a.put("k", entry<std::string>("v", tags), t0);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));
+  }
+  SECTION("a market-only invalidation overtakes it too") {
+    (void)a.get("k", t0);
+    (void)b.erase_tagged("", {"btts"});
+    a.put("k", entry<std::string>("v", tags), t0);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));
+  }
+  SECTION("a clear overtakes every compute, tagged or not") {
+    (void)a.get("k", t0);
+    (void)a.get("u", t0);
+    (void)b.clear();
+    a.put("k", entry<std::string>("v", tags), t0);
+    a.put("u", entry<std::string>("v"), t0);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));
+    CHECK_FALSE(raw.exists(a.entry_key("u")));
+  }
+  SECTION("invalidations of other tags do not refuse it") {
+    (void)a.get("k", t0);
+    (void)a.get("u", t0);
+    (void)b.erase_tagged("match:2", {"btts"});
+    (void)b.erase_tagged("match:1", {"corners"});
+    (void)b.erase_tagged("", {"cards"});
+    a.put("k", entry<std::string>("v", tags), t0);
+    a.put("u", entry<std::string>("v"), t0);
+    CHECK(raw.exists(a.entry_key("k")));
+    CHECK(raw.exists(a.entry_key("u")));
+  }
+  SECTION("a refresh that took its lock before the invalidation is refused") {
+    auto token = a.try_lock_refresh("k", 5s);
+    REQUIRE(token.has_value());
+    (void)b.erase_tagged("match:1", {"btts"});
+    a.put("k", entry<std::string>("v", tags), t0);
+    a.unlock_refresh("k", *token);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));
+  }
+  SECTION("markers are remembered for invalidation_window, then expire") {
+    (void)b.erase_tagged("match:1", {"btts"});
+    const long long pttl = raw.integer({"PTTL", b.scope_marker_key("match:1")});
+    CHECK(pttl > 290'000);
+    CHECK(pttl <= 300'000);
+    CHECK(raw.integer({"PTTL", b.seq_key()}) == -1);  // the counter itself stays
+  }
+}
+
 TEST_CASE("refresh lock: one owner, released only by its token", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   RedisStore<std::string> store(options_for(redis->port()));
@@ -343,8 +409,14 @@ TEST_CASE("RedisStore reports Redis errors and corrupt values as StoreError", "[
   Raw raw(redis->port());
   raw({"SET", store.entry_key("corrupt"), "\x07garbage"});
   CHECK_THROWS_AS(store.get("corrupt", t0), StoreError);
+  // A tag key of another type makes the put script fail (WRONGTYPE).
+  raw({"SET", store.tag_key("not-a-set"), "x"});
+  CHECK_THROWS_AS(store.put("k", entry<std::string>("v", {"not-a-set"}), t0), StoreError);
+  // A foreign type under an entry key reads as absent; the next put replaces it.
   raw({"RPUSH", store.entry_key("list"), "x"});
-  CHECK_THROWS_AS(store.get("list", t0), StoreError);
+  CHECK_FALSE(store.get("list", t0).has_value());
+  store.put("list", entry<std::string>("v"), t0);
+  CHECK(store.get("list", t0)->value == "v");
   // Error replies leave the connection usable and the store healthy.
   CHECK(store.healthy());
   store.put("ok", entry<std::string>("v"), t0);

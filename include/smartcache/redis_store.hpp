@@ -21,6 +21,7 @@
 #include "detail/redis_connection.hpp"
 #include "detail/redis_pool.hpp"
 #include "detail/redis_scripts.hpp"
+#include "detail/redis_seq_memo.hpp"
 #include "store.hpp"
 
 namespace smartcache {
@@ -48,6 +49,10 @@ struct RedisOptions {
   std::chrono::milliseconds reconnect_backoff_max{5000};
   /// Tag sets live this much longer than the longest-lived entry they index.
   std::chrono::milliseconds tag_ttl_slack{std::chrono::minutes(1)};
+  /// How long an invalidation is remembered in Redis so that a value whose
+  /// compute began before it, on any instance, is refused when put. Computes
+  /// slower than this can store a value an invalidation overtook.
+  std::chrono::milliseconds invalidation_window{std::chrono::minutes(5)};
   std::string password;  ///< AUTH when non-empty
   int db = 0;            ///< SELECT when non-zero
 };
@@ -104,15 +109,24 @@ class RedisStore {
   [[nodiscard]] std::optional<Entry<V>> get(std::string_view key, WallTime now) {
     return guarded([&]() -> std::optional<Entry<V>> {
       const std::string k = entry_key(key);
+      const std::string seq = seq_key();
       detail::ReplyPtr reply;
       {
         auto conn = pool_.acquire();
-        reply = conn->command({"GET", k});
+        // One command: the entry and the invalidation sequence it is read at.
+        reply = conn->command({"MGET", k, seq});
       }
-      if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
-      detail::RedisConnection::throw_if_error(reply, "GET");
-      if (reply->type != REDIS_REPLY_STRING) throw StoreError("smartcache: redis GET: not a string");
-      Entry<V> e = detail::decode_entry<V, Codec>(std::string_view(reply->str, reply->len));
+      detail::RedisConnection::throw_if_error(reply, "MGET");
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        throw StoreError("smartcache: redis MGET: unexpected reply");
+      const redisReply* value = reply->element[0];
+      const redisReply* seen = reply->element[1];
+      detail::SeqMemo::remember(this, key,
+                                seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len)
+                                                                 : std::string("0"));
+      if (value->type == REDIS_REPLY_NIL) return std::nullopt;
+      if (value->type != REDIS_REPLY_STRING) throw StoreError("smartcache: redis GET: not a string");
+      Entry<V> e = detail::decode_entry<V, Codec>(std::string_view(value->str, value->len));
       if (now >= e.stale_until) return std::nullopt;
       return e;
     });
@@ -120,19 +134,23 @@ class RedisStore {
 
   /// Writes (or replaces) the entry, expiring in Redis at entry.stale_until,
   /// and indexes it under each of its tags, atomically and in one round trip.
-  /// An entry already past stale_until is not written. Never evicts: returns 0.
+  /// An entry already past stale_until is not written. Neither is a value
+  /// that an invalidation (by any instance, matching its tags) overtook since
+  /// this thread's get or try_lock_refresh of the key: its compute began
+  /// before the invalidation. Never evicts: returns 0.
   ///
   /// Example:
   ///   store.put("odds:42", entry, std::chrono::system_clock::now());
   std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {
     return guarded([&]() -> std::size_t {
+      const std::string seen = detail::SeqMemo::take(this, key);
       const auto remaining = entry.stale_until - now;
       if (remaining <= WallTime::duration::zero()) return 0;
       auto px = std::chrono::ceil<std::chrono::milliseconds>(remaining);
       const std::string frame = detail::encode_entry<Codec>(entry);
       const std::string k = entry_key(key);
       const std::string px_text = std::to_string(px.count());
-      if (entry.tags.empty()) {
+      if (entry.tags.empty() && seen.empty()) {
         auto conn = pool_.acquire();
         detail::RedisConnection::expect_ok(conn->command({"SET", k, frame, "PX", px_text}), "SET");
         return 0;
@@ -140,15 +158,19 @@ class RedisStore {
       std::vector<std::string> tags = std::move(entry.tags);
       std::sort(tags.begin(), tags.end());
       tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
-      std::vector<std::string> tag_keys;
-      tag_keys.reserve(tags.size());
-      for (const auto& t : tags) tag_keys.push_back(tag_key(t));
-      const std::string numkeys = std::to_string(tag_keys.size() + 1);
+      std::vector<std::string> keys;  // tag sets, then the tags' scope markers
+      keys.reserve(2 * tags.size());
+      for (const auto& t : tags) keys.push_back(tag_key(t));
+      for (const auto& t : tags) keys.push_back(scope_marker_key(t));
+      const std::string cleared = cleared_key();
+      const std::string any_marker = any_marker_key();
+      const std::string numkeys = std::to_string(keys.size() + 3);
       const std::string tag_px = std::to_string((px + options_.tag_ttl_slack).count());
-      detail::Command args{numkeys, k};
-      for (const auto& tk : tag_keys) args.emplace_back(tk);
+      detail::Command args{numkeys, k, cleared, any_marker};
+      for (const auto& tk : keys) args.emplace_back(tk);
       args.insert(args.end(), {std::string_view(frame), std::string_view(px_text),
-                               std::string_view(tag_px)});
+                               std::string_view(tag_px), std::string_view(seen)});
+      for (const auto& t : tags) args.emplace_back(t);
       auto conn = pool_.acquire();
       (void)detail::run_script(*conn, detail::put_script(), std::move(args));
       return 0;
@@ -183,11 +205,15 @@ class RedisStore {
         keys.push_back(tag_key(t));
         names.push_back(t);
       }
+      keys.push_back(seq_key());
+      keys.push_back(scope.empty() ? any_marker_key() : scope_marker_key(scope));
+      const std::string window = std::to_string(window_ms());
       const std::string numkeys = std::to_string(keys.size());
       detail::Command args{numkeys};
       for (const auto& k : keys) args.emplace_back(k);
       args.emplace_back(scope.empty() ? "0" : "1");
       args.insert(args.end(), names.begin(), names.end());
+      args.emplace_back(window);
       auto conn = pool_.acquire();
       auto reply = detail::run_script(*conn, detail::erase_tagged_script(), std::move(args));
       return static_cast<std::size_t>(integer_reply(reply, "erase_tagged"));
@@ -195,20 +221,28 @@ class RedisStore {
   }
 
   /// Erases every entry and tag set under this store's prefix (SCAN + UNLINK;
-  /// never KEYS, never FLUSHDB; other keys and in-flight refresh locks stay).
-  /// Not atomic: entries written meanwhile may survive. Returns entries erased.
+  /// never KEYS, never FLUSHDB; other keys, in-flight refresh locks and the
+  /// invalidation markers stay). Values whose compute began before the call
+  /// are refused when put, so a clear is not undone by a slow compute.
+  /// Returns the number of entries erased.
   std::size_t clear() {
     return guarded([&]() -> std::size_t {
       const std::string lock_prefix = options_.key_prefix + "l:";
+      const std::string marker_prefix = options_.key_prefix + "x:";
       const std::string entry_prefix = options_.key_prefix + "k:";
       std::size_t erased = 0;
       auto conn = pool_.acquire();
+      {
+        const std::string seq = seq_key(), cleared = cleared_key();
+        const std::string window = std::to_string(window_ms());
+        (void)detail::run_script(*conn, detail::mark_cleared_script(), {"2", seq, cleared, window});
+      }
       scan(*conn, glob_escape(options_.key_prefix) + "*", [&](std::vector<std::string_view>& batch) {
         detail::Command entries{"UNLINK"};
         detail::Command others{"UNLINK"};
         for (auto k : batch) {
           if (starts_with(k, entry_prefix)) entries.push_back(k);
-          else if (!starts_with(k, lock_prefix)) others.push_back(k);
+          else if (!starts_with(k, lock_prefix) && !starts_with(k, marker_prefix)) others.push_back(k);
         }
         const bool has_entries = entries.size() > 1;
         std::vector<detail::Command> cmds;
@@ -247,12 +281,21 @@ class RedisStore {
                                                             std::chrono::milliseconds ttl) {
     return guarded([&]() -> std::optional<std::string> {
       const std::string k = lock_key(key);
+      const std::string seq = seq_key();
       std::string token = random_token();
       const std::string px = std::to_string(std::max<std::int64_t>(ttl.count(), 1));
-      auto conn = pool_.acquire();
-      auto reply = conn->command({"SET", k, token, "NX", "PX", px});
-      if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
-      detail::RedisConnection::expect_ok(reply, "SET NX");
+      std::vector<detail::ReplyPtr> replies;
+      {
+        auto conn = pool_.acquire();
+        // One round trip: the lock and the invalidation sequence the refresh starts at.
+        replies = conn->pipeline({{"SET", k, token, "NX", "PX", px}, {"GET", seq}});
+      }
+      if (replies[0]->type == REDIS_REPLY_NIL) return std::nullopt;
+      detail::RedisConnection::expect_ok(replies[0], "SET NX");
+      const redisReply* seen = replies[1].get();
+      detail::SeqMemo::remember(this, key,
+                                seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len)
+                                                                 : std::string("0"));
       return token;
     });
   }
@@ -283,6 +326,16 @@ class RedisStore {
   [[nodiscard]] std::string tag_key(std::string_view tag) const { return join("t:", tag); }
   /// The Redis key of a refresh lock: "<prefix>l:<key>".
   [[nodiscard]] std::string lock_key(std::string_view key) const { return join("l:", key); }
+  /// The invalidation sequence (a counter bumped by each invalidation).
+  [[nodiscard]] std::string seq_key() const { return join("x:seq", ""); }
+  /// The sequence of the last clear(), kept for invalidation_window.
+  [[nodiscard]] std::string cleared_key() const { return join("x:cleared", ""); }
+  /// Hash market -> sequence of the last scope-less invalidation of that market.
+  [[nodiscard]] std::string any_marker_key() const { return join("x:any", ""); }
+  /// Hash market (or "*") -> sequence of the last invalidation of `scope` AND that market.
+  [[nodiscard]] std::string scope_marker_key(std::string_view scope) const {
+    return join("x:scope:", scope);
+  }
 
  private:
   static detail::RedisPoolSettings pool_settings(const RedisOptions& o) {
@@ -311,6 +364,10 @@ class RedisStore {
     } catch (...) {
       throw StoreError("smartcache: redis store: unknown failure");
     }
+  }
+
+  [[nodiscard]] std::int64_t window_ms() const noexcept {
+    return std::max<std::int64_t>(options_.invalidation_window.count(), 1);
   }
 
   static long long integer_reply(const detail::ReplyPtr& r, std::string_view what) {

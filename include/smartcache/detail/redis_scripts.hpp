@@ -72,22 +72,63 @@ struct LuaScript {
   std::string sha;
 };
 
-// put with tags. KEYS[1] = entry key, KEYS[2..] = tag sets.
-// ARGV[1] = frame, ARGV[2] = entry PX, ARGV[3] = tag-set PX.
+// put. KEYS[1] = entry key, KEYS[2] = "cleared" marker, KEYS[3] = any-of
+// marker hash, KEYS[4 .. 3+n] = tag sets, KEYS[4+n .. 3+2n] = the scope
+// marker hashes of the same tags. ARGV[1] = frame, ARGV[2] = entry PX,
+// ARGV[3] = tag-set PX, ARGV[4] = invalidation sequence the writer observed
+// before computing ('' = unknown: no check), ARGV[5 .. 4+n] = tag names.
+// A value computed before an invalidation that matches its tags (by any
+// instance: the markers live in Redis) is not written; returns 0 then, else 1.
 // Tag sets only ever get a LONGER expiry, so a short-lived entry never cuts
 // the life of a set that still indexes longer-lived ones.
 inline constexpr std::string_view put_script_source = R"lua(
+local n = (#KEYS - 3) / 2
+if ARGV[4] ~= '' then
+  local seen = tonumber(ARGV[4])
+  local function newer(v) return v and tonumber(v) > seen end
+  if newer(redis.call('GET', KEYS[2])) then return 0 end
+  if n > 0 then
+    local tags = {}
+    for i = 1, n do tags[i] = ARGV[4 + i] end
+    for _, v in ipairs(redis.call('HMGET', KEYS[3], unpack(tags))) do
+      if newer(v) then return 0 end
+    end
+    for i = 1, n do
+      local fields = {'*'}
+      for j = 1, n do
+        if j ~= i then fields[#fields + 1] = tags[j] end
+      end
+      for _, v in ipairs(redis.call('HMGET', KEYS[3 + n + i], unpack(fields))) do
+        if newer(v) then return 0 end
+      end
+    end
+  end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local tag_px = tonumber(ARGV[3])
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  if redis.call('PTTL', KEYS[i]) < tag_px then redis.call('PEXPIRE', KEYS[i], tag_px) end
+for i = 1, n do
+  local set = KEYS[3 + i]
+  redis.call('SADD', set, KEYS[1])
+  if redis.call('PTTL', set) < tag_px then redis.call('PEXPIRE', set, tag_px) end
 end
 return 1
 )lua";
 
-// erase_tagged. KEYS[i] = tag set of tag ARGV[i + 1]; ARGV[1] = '1' when
-// KEYS[1] is the scope set (the rest are the any-of sets).
+// clear, first step: bump the invalidation sequence and remember it as the
+// last full invalidation. KEYS[1] = sequence, KEYS[2] = "cleared" marker,
+// ARGV[1] = how long to remember it (ms).
+inline constexpr std::string_view mark_cleared_script_source = R"lua(
+local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], seq, 'PX', ARGV[1])
+return seq
+)lua";
+
+// erase_tagged. KEYS[i] (i <= k = #KEYS - 2) = tag set of tag ARGV[i + 1];
+// ARGV[1] = '1' when KEYS[1] is the scope set (the rest are the any-of sets).
+// KEYS[k+1] = invalidation sequence, KEYS[k+2] = the marker hash of this
+// invalidation (the scope's, or the any-of one), ARGV[k+2] = how long to
+// remember it (ms): the sequence is bumped and recorded per market, so that
+// puts of values computed before it (by any instance) are refused.
 // Candidates are the members of the smaller side (scope set, or the union of
 // the any-of sets); each candidate's stored frame is then checked for the
 // tags it carries NOW, because a tag set may still list a key that was since
@@ -114,15 +155,25 @@ local function tags_of(v)
   end
   return tags
 end
+local k = #KEYS - 2
 local has_scope = ARGV[1] == '1'
 local first = has_scope and 2 or 1
+local seq = redis.call('INCR', KEYS[k + 1])
+local marks = {}
+for i = first, k do
+  marks[#marks + 1] = ARGV[i + 1]
+  marks[#marks + 1] = seq
+end
+if #marks == 0 then marks = {'*', seq} end
+redis.call('HSET', KEYS[k + 2], unpack(marks))
+redis.call('PEXPIRE', KEYS[k + 2], ARGV[k + 2])
 local candidates = {}
 local use_scope = false
 if has_scope then
   use_scope = true
-  if first <= #KEYS then
+  if first <= k then
     local any_n = 0
-    for i = first, #KEYS do any_n = any_n + redis.call('SCARD', KEYS[i]) end
+    for i = first, k do any_n = any_n + redis.call('SCARD', KEYS[i]) end
     use_scope = redis.call('SCARD', KEYS[1]) <= any_n
   end
 end
@@ -130,7 +181,7 @@ if use_scope then
   candidates = redis.call('SMEMBERS', KEYS[1])
 else
   local seen = {}
-  for i = first, #KEYS do
+  for i = first, k do
     for _, m in ipairs(redis.call('SMEMBERS', KEYS[i])) do
       if not seen[m] then
         seen[m] = true
@@ -151,9 +202,9 @@ for _, m in ipairs(candidates) do
       match = true
     else
       match = (not has_scope) or tags[ARGV[2]] == true
-      if match and first <= #KEYS then
+      if match and first <= k then
         local any = false
-        for i = first, #KEYS do
+        for i = first, k do
           if tags[ARGV[i + 1]] then any = true break end
         end
         match = any
@@ -161,7 +212,7 @@ for _, m in ipairs(candidates) do
     end
   end
   if match then erased = erased + redis.call('UNLINK', m) end
-  for i = 1, #KEYS do
+  for i = 1, k do
     if gone or match or not tags[ARGV[i + 1]] then redis.call('SREM', KEYS[i], m) end
   end
 end
@@ -176,6 +227,10 @@ return 0
 
 [[nodiscard]] inline const LuaScript& put_script() {
   static const LuaScript s{put_script_source, sha1_hex(put_script_source)};
+  return s;
+}
+[[nodiscard]] inline const LuaScript& mark_cleared_script() {
+  static const LuaScript s{mark_cleared_script_source, sha1_hex(mark_cleared_script_source)};
   return s;
 }
 [[nodiscard]] inline const LuaScript& erase_tagged_script() {
