@@ -1,18 +1,13 @@
 // The exposition: structure, names, escaping, monotonic across resets, promtool.
 #include <smartcache/metrics.hpp>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "support/catch.hpp"
 #include "support/exposition_checker.hpp"
 #include "support/log_capture.hpp"
+#include "support/promtool.hpp"
 
-#ifndef SMARTCACHE_PROMTOOL_PATH
-#define SMARTCACHE_PROMTOOL_PATH ""
-#endif
 
 namespace {
 
@@ -25,28 +20,6 @@ smartcache::CacheMetrics& busy_metrics(smartcache::CacheMetrics& m) {
 
 bool has_line(const std::string& text, const std::string& line) {
   return text.find(line + "\n") != std::string::npos;
-}
-
-// Runs promtool check metrics on `text`; returns its combined output, or
-// nullopt when promtool is not available.
-std::optional<std::string> promtool_check(const std::string& text) {
-  const std::string promtool = SMARTCACHE_PROMTOOL_PATH;
-  if (promtool.empty()) return std::nullopt;
-  char in_path[] = "/tmp/smartcache-expo-XXXXXX";
-  const int fd = mkstemp(in_path);
-  REQUIRE(fd >= 0);
-  std::FILE* f = fdopen(fd, "w");
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-  const std::string out_path = std::string(in_path) + ".out";
-  const std::string cmd =
-      promtool + " check metrics < " + in_path + " > " + out_path + " 2>&1; echo $? >> " + out_path;
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  std::ifstream out(out_path);
-  std::string result((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
-  std::remove(in_path);
-  std::remove(out_path.c_str());
-  return result;
 }
 
 }  // namespace
@@ -148,14 +121,16 @@ TEST_CASE("namespace and constant labels are configurable and escaped", "[promet
   smartcache_test::LogCapture logs;
   smartcache::MetricsOptions o;
   o.prometheus_namespace = "bet-svc";  // '-' is not allowed in a metric name
-  o.const_labels = {{"instance", "eu\"west\\1\nb"}, {"bad-name", "x"}, {"__reserved", "y"}};
+  o.const_labels = {{"instance", "eu\"west\\1\nb"}, {"bad-name", "x"}, {"__reserved", "y"},
+                    {"zone", "collides with zone_requests_total's own label"}};
   smartcache::CacheMetrics m(o);
   m.record_latency(1.0);
   const std::string t = m.to_prometheus();
   CHECK(has_line(t, "bet_svc_requests_total{instance=\"eu\\\"west\\\\1\\nb\"} 1"));
   CHECK(t.find("bad-name") == std::string::npos);
   CHECK(t.find("__reserved") == std::string::npos);
-  CHECK(logs.count(smartcache::LogLevel::warning) == 2);
+  CHECK(t.find("collides") == std::string::npos);
+  CHECK(logs.count(smartcache::LogLevel::warning) == 3);
   CHECK_FALSE(smartcache_test::check_exposition(t).has_value());
 }
 
@@ -172,12 +147,13 @@ TEST_CASE("promtool check metrics prints nothing", "[prometheus][promtool]") {
   smartcache::CacheMetrics labelled(o);
   busy_metrics(labelled);
   for (const auto* m : {&empty, &busy, &labelled}) {
-    const auto result = promtool_check(m->to_prometheus());
+    const auto result = smartcache_test::run_promtool_check_metrics(m->to_prometheus());
     if (!result) {
-      if (std::getenv("CI") != nullptr) FAIL("promtool is required in CI (Debian package prometheus)");
+      if (smartcache_test::running_in_ci()) FAIL("promtool is required in CI (Debian package prometheus)");
       WARN("promtool not found; install the Debian package prometheus");
       return;
     }
-    CHECK(*result == "0\n");  // no output at all, exit code 0
+    CHECK(result->exit_code == 0);
+    CHECK(result->output.empty());
   }
 }

@@ -83,3 +83,18 @@ TEST_CASE("a tiny positive rate still samples sometimes", "[metrics][sampling]")
   smartcache::detail::Sampler never(0.0);
   for (int i = 0; i < 10000; ++i) REQUIRE_FALSE(never.sample());
 }
+
+TEST_CASE("sampled-out requests follow resets and the exposition like the others",
+          "[metrics][sampling][reset]") {
+  CacheMetrics m;
+  m.set_latency_sampling(0.0);  // every record_latency takes the lock-free path
+  for (int i = 0; i < 10; ++i) m.record_latency(1.0);
+  CHECK(m.get_stats().total_requests == 10);
+  m.reset_category(smartcache::Category::performance);
+  CHECK(m.get_stats().total_requests == 0);
+  m.record_latency(1.0);
+  m.record_request(smartcache::RequestRecord{});
+  CHECK(m.get_stats().total_requests == 2);
+  const std::string text = m.to_prometheus();
+  CHECK(text.find("\nsmartcache_requests_total 12\n") != std::string::npos);
+}

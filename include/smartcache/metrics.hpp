@@ -65,7 +65,8 @@ struct MetricsOptions {
 ///
 /// The class is thread-safe: every member may be called concurrently from any
 /// number of threads. Every recording entry point is noexcept and takes the
-/// internal mutex at most once; sampling is decided before the lock.
+/// internal mutex at most once; sampling is decided before the lock, and a
+/// `record_latency` whose observation is sampled out takes no lock at all.
 ///
 /// Two views of the same data: `get_stats()` reports the window since the last
 /// reset of each category, while `to_prometheus()` exports lifetime series that
@@ -86,6 +87,7 @@ class CacheMetrics {
         latency_baseline_(options_.latency_buckets_seconds) {
     set_latency_sampling(options_.latency_sample_rate);
     options_.latency_buckets_seconds = latency_.bounds_seconds();
+    drop_colliding_const_labels();
     // Validate the exposition options once, so a bad label is reported at
     // start-up rather than silently on every scrape.
     std::string probe;
@@ -131,6 +133,11 @@ class CacheMetrics {
   void record_latency(double latency_ms) noexcept {
     const bool valid = std::isfinite(latency_ms) && latency_ms >= 0;
     const bool sampled = valid && sampler_.sample();
+    if (valid && !sampled) {
+      // Nothing to observe: count the request without taking the lock.
+      unobserved_requests_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     if (!valid) warn_rejected_latency(latency_ms);
     std::lock_guard<std::mutex> lock(mutex_);
     ++lifetime_[index(Counter::total_requests)];
@@ -239,9 +246,10 @@ class CacheMetrics {
   /// Example: `m.reset_category(smartcache::Category::vix);  // new trading day`
   void reset_category(Category c) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
+    const auto lifetime = lifetime_locked();
     for (const auto& info : detail::counter_table)
       if (c == Category::all || info.category == c)
-        baseline_[index(info.counter)] = lifetime_[index(info.counter)];
+        baseline_[index(info.counter)] = lifetime[index(info.counter)];
     if (c == Category::all || c == Category::tagmanager) {
       cpu_saved_baseline_sum_ = cpu_saved_sum_;
       cpu_saved_baseline_count_ = cpu_saved_count_;
@@ -285,7 +293,8 @@ class CacheMetrics {
     std::uint64_t cpu_count = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (std::size_t i = 0; i < counter_count; ++i) window[i] = lifetime_[i] - baseline_[i];
+      const auto lifetime = lifetime_locked();
+      for (std::size_t i = 0; i < counter_count; ++i) window[i] = lifetime[i] - baseline_[i];
       latency = latency_;
       latency -= latency_baseline_;
       min_ms = window_min_ms_;
@@ -325,6 +334,32 @@ class CacheMetrics {
     return index(Counter::vix_normal);
   }
 
+  // Lifetime counters including the requests counted without the lock.
+  // Requires mutex_.
+  [[nodiscard]] std::array<std::uint64_t, counter_count> lifetime_locked() const noexcept {
+    auto lifetime = lifetime_;
+    lifetime[index(Counter::total_requests)] += unobserved_requests_.load(std::memory_order_relaxed);
+    return lifetime;
+  }
+
+  // A constant label named like a family's own label (zone, status, ...)
+  // would give that family's series a duplicate label: drop it, loudly.
+  void drop_colliding_const_labels() {
+    static constexpr std::string_view family_labels[] = {"freshness", "status", "zone", "outcome",
+                                                         "result",    "strategy", "kind"};
+    auto& labels = options_.const_labels;
+    for (auto it = labels.begin(); it != labels.end();) {
+      if (std::find(std::begin(family_labels), std::end(family_labels), it->first) !=
+          std::end(family_labels)) {
+        detail::log(LogLevel::warning, "constant label collides with a metric label, dropped",
+                    {{"label", it->first}});
+        it = labels.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   void observe_locked(double ms) noexcept {
     const bool first = latency_.count() == latency_baseline_.count();
     latency_.observe(ms);
@@ -362,6 +397,10 @@ class CacheMetrics {
   detail::Sampler sampler_;
   mutable detail::LogThrottle unknown_name_throttle_;
   mutable detail::LogThrottle rejected_latency_throttle_;
+
+  // Requests recorded by record_latency without an observation: counted
+  // lock-free so that sampling really takes the cost off the hot path.
+  std::atomic<std::uint64_t> unobserved_requests_{0};
 
   mutable std::mutex mutex_;
   std::array<std::uint64_t, counter_count> lifetime_{};

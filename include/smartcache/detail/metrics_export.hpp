@@ -79,7 +79,7 @@ inline std::string CacheMetrics::to_prometheus() const {
   std::uint64_t cpu_count = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    c = lifetime_;
+    c = lifetime_locked();
     cumulative = latency_.cumulative_counts();
     latency_count = latency_.count();
     latency_sum_ms = latency_.sum_ms();
