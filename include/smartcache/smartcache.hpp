@@ -14,6 +14,7 @@
 #include "metrics.hpp"
 #include "policy.hpp"
 #include "prometheus.hpp"
+#include "records.hpp"
 #include "smart_cache.hpp"
 #include "stats.hpp"
 #include "store.hpp"
