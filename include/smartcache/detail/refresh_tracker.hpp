@@ -4,12 +4,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <iterator>
 #include <mutex>
-#include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "../store.hpp"
 
@@ -17,6 +17,8 @@ namespace smartcache::detail {
 
 // Deduplicates background refreshes: try_begin admits a key only when no
 // refresh of it is pending and its last failure is older than the backoff.
+// Keys are told apart by a 64-bit hash (no allocation on the stale-hit path);
+// two keys colliding would only share one refresh slot.
 // Failures are remembered until their backoff elapses; expired ones are pruned
 // whenever the record has doubled since the last pruning, so its size stays
 // within about twice the keys failing during one backoff period.
@@ -24,52 +26,66 @@ namespace smartcache::detail {
 class RefreshTracker {
  public:
   [[nodiscard]] bool try_begin(std::string_view key, WallTime now) {
+    const std::uint64_t h = hash(key);
     std::lock_guard<std::mutex> lock(mutex_);
-    std::string k(key);
-    if (auto it = retry_after_.find(k); it != retry_after_.end()) {
-      if (now < it->second) return false;
-      retry_after_.erase(it);
-    }
-    return pending_.insert(std::move(k)).second;
+    auto [it, inserted] = slots_.try_emplace(h);
+    Slot& slot = it->second;
+    if (!inserted && (slot.pending || now < slot.retry_after)) return false;
+    slot.pending = true;
+    ++pending_;
+    return true;
   }
 
   // The refresh of `key` is over (or was never run); a failure at `now`
   // forbids a new one before now + backoff.
   void finish(std::string_view key, bool failed, WallTime now, std::chrono::milliseconds backoff) noexcept {
+    const std::uint64_t h = hash(key);
     try {
       std::lock_guard<std::mutex> lock(mutex_);
-      std::string k(key);
-      pending_.erase(k);
+      auto it = slots_.find(h);
+      if (it == slots_.end() || !it->second.pending) return;
+      --pending_;
       if (!failed) {
-        retry_after_.erase(k);
+        slots_.erase(it);
         return;
       }
-      retry_after_[k] = now + backoff;
-      if (retry_after_.size() >= 2 * prune_floor_) {
-        for (auto it = retry_after_.begin(); it != retry_after_.end();)
-          it = it->second <= now ? retry_after_.erase(it) : std::next(it);
-        prune_floor_ = retry_after_.size() < min_prune_floor ? min_prune_floor : retry_after_.size();
+      it->second.pending = false;
+      it->second.retry_after = now + backoff;
+      if (slots_.size() - pending_ >= 2 * prune_floor_) {
+        for (auto s = slots_.begin(); s != slots_.end();)
+          s = !s->second.pending && s->second.retry_after <= now ? slots_.erase(s) : std::next(s);
+        const std::size_t kept = slots_.size() - pending_;
+        prune_floor_ = kept < min_prune_floor ? min_prune_floor : kept;
       }
     } catch (...) {
-      // Only allocation can fail here; the worst outcome is a missing backoff.
+      // Only the lock can fail here; the worst outcome is a key refreshed late.
     }
   }
 
   [[nodiscard]] std::size_t pending() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return pending_.size();
+    return pending_;
   }
 
   // Failures remembered (some possibly expired, awaiting pruning).
   [[nodiscard]] std::size_t backoffs() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return retry_after_.size();
+    return slots_.size() - pending_;
   }
 
  private:
+  struct Slot {
+    bool pending = false;
+    WallTime retry_after{};
+  };
+
+  static std::uint64_t hash(std::string_view key) noexcept {
+    return static_cast<std::uint64_t>(std::hash<std::string_view>{}(key));
+  }
+
   mutable std::mutex mutex_;
-  std::unordered_set<std::string> pending_;
-  std::unordered_map<std::string, WallTime> retry_after_;
+  std::unordered_map<std::uint64_t, Slot> slots_;
+  std::size_t pending_ = 0;
   static constexpr std::size_t min_prune_floor = 64;
   std::size_t prune_floor_ = min_prune_floor;
 };
