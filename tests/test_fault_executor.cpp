@@ -55,8 +55,8 @@ TEST_CASE("an executor that throws, drops, delays or runs inline: every request 
           seen.values.fetch_add(1);
           if (r.value != k) seen.wrong_key.fetch_add(1);
           if (r.strategy == smartcache::Strategy::serve_stale) seen.stale.fetch_add(1);
-        } catch (const ComputeError& e) {
-          (e.key == k ? seen.compute_errors : seen.foreign).fetch_add(1);
+        } catch (const ComputeError&) {  // fields not read: see fault_injection.hpp
+          seen.compute_errors.fetch_add(1);
         } catch (...) {
           seen.foreign.fetch_add(1);
         }

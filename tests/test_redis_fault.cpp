@@ -108,13 +108,10 @@ TEST_CASE("Redis killed and restarted under load with invalidations: all answere
   CHECK(stale_after_invalidation == 0);
 }
 
-// Known to fail: the invalidation guard is per process. Instance B's compute,
-// begun before instance A's invalidation, stores its pre-invalidation value
-// after A erased the keys, and every instance then serves it as fresh until
-// its TTL. Closing it needs a per-tag generation in Redis checked by the put
-// script (or B re-validating before its put). Drop [!mayfail] once fixed.
+// The invalidation guard is per process: this needs the store's help
+// (RedisStore refuses a put an invalidation by any instance overtook).
 TEST_CASE("an invalidation by one instance keeps another instance's compute in flight from storing",
-          "[fault][redis][invalidation][!mayfail]") {
+          "[fault][redis][invalidation]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   LogCapture quiet;
   smartcache::CacheMetrics metrics_a, metrics_b;

@@ -108,6 +108,11 @@ class Latch {
 };
 
 /// The compute's own exception in fault tests: anything else reaching a caller is a bug.
+///
+/// Catch it without reading its fields in multi-threaded tests: single-flight
+/// rethrows ONE exception object to every waiter, and its reference count lives
+/// in uninstrumented libstdc++ code, so TSan reports a (false) race between one
+/// thread reading the object and another freeing it at the end of its catch.
 struct ComputeError {
   int key;
 };
