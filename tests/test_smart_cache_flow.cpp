@@ -1,6 +1,9 @@
 // SmartCache request flow: every branch of DESIGN.md's flow and the counters it touches.
 #include <chrono>
+#include <memory>
 #include <set>
+#include <type_traits>
+#include <utility>
 #include <string>
 
 #include <smartcache/smart_cache.hpp>
@@ -324,3 +327,22 @@ TEST_CASE("evictions of a bounded store are counted with the request that caused
   CHECK(s.cache_evictions == h.store->evictions());
   CHECK(s.cache_miss == 10);
 }
+
+// Compile-time contract of the public API (DESIGN.md "Contract").
+namespace {
+using ContractCache = SmartCache<MemoryStore<int>>;
+static_assert(!std::is_copy_constructible_v<ContractCache>);
+static_assert(std::is_same_v<ContractCache::value_type, int>);
+static_assert(std::is_default_constructible_v<ContractCache>);
+static_assert(std::is_constructible_v<ContractCache, std::shared_ptr<MemoryStore<int>>, smartcache::Config,
+                                      CacheMetrics&>);
+static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().get_or_compute("k", [] { return 1; })),
+                             smartcache::Result<int>>);
+static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().invalidate_by_event(smartcache::Event{})),
+                             smartcache::InvalidationReport>);
+static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().invalidate_all()), std::size_t>);
+static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().tag_manager()), smartcache::TagManager&>);
+static_assert(noexcept(std::declval<ContractCache&>().tag_manager()));
+static_assert(noexcept(std::declval<ContractCache&>().store()));
+static_assert(noexcept(std::declval<ContractCache&>().metrics()));
+}  // namespace
