@@ -336,7 +336,7 @@ static_assert(std::is_same_v<ContractCache::value_type, int>);
 static_assert(std::is_default_constructible_v<ContractCache>);
 static_assert(std::is_constructible_v<ContractCache, std::shared_ptr<MemoryStore<int>>, smartcache::Config,
                                       CacheMetrics&>);
-static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().get_or_compute("k", [] { return 1; })),
+static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().get_or_compute("k", std::declval<Counting>())),
                              smartcache::Result<int>>);
 static_assert(std::is_same_v<decltype(std::declval<ContractCache&>().invalidate_by_event(smartcache::Event{})),
                              smartcache::InvalidationReport>);
