@@ -3,7 +3,8 @@
 //
 // The bytes drive a sequence of get_or_compute / invalidate_by_event /
 // invalidate_all / add_rule / clock moves over SmartCache<MemoryStore<std::string>>
-// (small capacity, so it evicts) with a fake wall clock that jumps both ways,
+// (small capacity, so it evicts; reads and writes fail on the fuzzer's command)
+// with a fake wall clock that jumps both ways,
 // a fake latency clock that may run backwards, and an inline executor (stale
 // hits refresh before the request returns). Every computed value is unique,
 // "<key>#<n>". Invariants:
@@ -12,10 +13,12 @@
 //   - no value an invalidation covered is ever served again (the model
 //     remembers the tags of every value computed for each key);
 //   - sum(strategy_*) == total_requests == requests made, one VIX status per
-//     request, serve_fresh/serve_stale counts equal the results seen.
+//     request, serve_fresh/serve_stale counts equal the results seen;
+//   - every injected store failure is counted exactly once in cache_errors.
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -33,7 +36,44 @@ struct ComputeFailure {
   int code;
 };
 
-using Store = smartcache::MemoryStore<std::string>;
+// MemoryStore whose reads and writes fail when the fuzzer says so: each get or
+// put consumes one bit of `fail_bits` and throws StoreError when it is set.
+// Erasures never fail (a failed erasure may legitimately leave stale data).
+class FlakyStore {
+ public:
+  using value_type = std::string;
+  explicit FlakyStore(std::size_t capacity) : inner_(capacity) {}
+
+  std::uint32_t fail_bits = 0;
+  std::uint64_t injected = 0;
+
+  std::optional<smartcache::Entry<std::string>> get(std::string_view key, smartcache::WallTime now) {
+    maybe_fail();
+    return inner_.get(key, now);
+  }
+  std::size_t put(std::string_view key, smartcache::Entry<std::string> e, smartcache::WallTime now) {
+    maybe_fail();
+    return inner_.put(key, std::move(e), now);
+  }
+  bool erase(std::string_view key) { return inner_.erase(key); }
+  std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
+    return inner_.erase_tagged(scope, any_of);
+  }
+  std::size_t clear() { return inner_.clear(); }
+  std::size_t size() { return inner_.size(); }
+
+ private:
+  void maybe_fail() {
+    const bool fail_now = (fail_bits & 1u) != 0;
+    fail_bits >>= 1;
+    if (!fail_now) return;
+    ++injected;
+    throw smartcache::StoreError("fuzzed store failure");
+  }
+  smartcache::MemoryStore<std::string> inner_;
+};
+
+using Store = FlakyStore;
 using Cache = smartcache::SmartCache<Store>;
 
 // Every value computed for a key that has not been invalidated yet, with its tags.
@@ -101,7 +141,7 @@ inline int run(const std::uint8_t* data, std::size_t size) {
 
   int steps = 0;
   while (!in.empty() && steps++ < 200) {
-    switch (in.byte() % 8) {
+    switch (in.byte() % 9) {
       case 0:
       case 1:
       case 2: {  // a request
@@ -171,8 +211,12 @@ inline int run(const std::uint8_t* data, std::size_t size) {
         *wall_ns += seconds * 1'000'000'000;
         break;
       }
-      default: {  // the latency clock runs backwards
+      case 7: {  // the latency clock runs backwards
         *steady_ns -= static_cast<std::int64_t>(in.u16()) * 1'000'000;
+        break;
+      }
+      default: {  // the next store reads and writes fail as these bits say
+        store->fail_bits = static_cast<std::uint32_t>(in.u16());
         break;
       }
     }
@@ -187,6 +231,7 @@ inline int run(const std::uint8_t* data, std::size_t size) {
   SMARTCACHE_FUZZ_CHECK(s.strategy_serve_fresh == model.fresh && s.strategy_serve_stale == model.stale,
                         "strategy counters must match the results seen");
   SMARTCACHE_FUZZ_CHECK(s.cache_hit_fresh == s.strategy_serve_fresh, "a fresh hit is served fresh");
+  SMARTCACHE_FUZZ_CHECK(s.cache_errors == store->injected, "every store failure is counted once in cache_errors");
   cache.reset();  // destruction with nothing pending must be clean (LSan)
   return 0;
 }
