@@ -7,18 +7,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <functional>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "detail/redis_codec.hpp"
 #include "detail/redis_connection.hpp"
+#include "detail/redis_keyspace.hpp"
 #include "detail/redis_pool.hpp"
 #include "detail/redis_scripts.hpp"
 #include "detail/redis_seq_memo.hpp"
@@ -237,12 +235,12 @@ class RedisStore {
         const std::string window = std::to_string(window_ms());
         (void)detail::run_script(*conn, detail::mark_cleared_script(), {"2", seq, cleared, window});
       }
-      scan(*conn, glob_escape(options_.key_prefix) + "*", [&](std::vector<std::string_view>& batch) {
+      detail::scan_keys(*conn, detail::glob_escape(options_.key_prefix) + "*", [&](std::vector<std::string_view>& batch) {
         detail::Command entries{"UNLINK"};
         detail::Command others{"UNLINK"};
         for (auto k : batch) {
-          if (starts_with(k, entry_prefix)) entries.push_back(k);
-          else if (!starts_with(k, lock_prefix) && !starts_with(k, marker_prefix)) others.push_back(k);
+          if (detail::starts_with(k, entry_prefix)) entries.push_back(k);
+          else if (!detail::starts_with(k, lock_prefix) && !detail::starts_with(k, marker_prefix)) others.push_back(k);
         }
         const bool has_entries = entries.size() > 1;
         std::vector<detail::Command> cmds;
@@ -262,7 +260,7 @@ class RedisStore {
     return guarded([&]() -> std::size_t {
       std::unordered_set<std::string> seen;  // SCAN may return a key twice
       auto conn = pool_.acquire();
-      scan(*conn, glob_escape(options_.key_prefix + "k:") + "*",
+      detail::scan_keys(*conn, detail::glob_escape(options_.key_prefix + "k:") + "*",
            [&](std::vector<std::string_view>& batch) {
              for (auto k : batch) seen.emplace(k);
            });
@@ -282,7 +280,7 @@ class RedisStore {
     return guarded([&]() -> std::optional<std::string> {
       const std::string k = lock_key(key);
       const std::string seq = seq_key();
-      std::string token = random_token();
+      std::string token = detail::random_token();
       const std::string px = std::to_string(std::max<std::int64_t>(ttl.count(), 1));
       std::vector<detail::ReplyPtr> replies;
       {
@@ -375,61 +373,6 @@ class RedisStore {
     if (r->type != REDIS_REPLY_INTEGER)
       throw StoreError("smartcache: redis " + std::string(what) + ": not an integer");
     return r->integer;
-  }
-
-  static bool starts_with(std::string_view s, std::string_view p) noexcept {
-    return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
-  }
-
-  // The prefix is user text: keep glob metacharacters literal in SCAN MATCH.
-  static std::string glob_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    return out;
-  }
-
-  template <class OnBatch>
-  static void scan(detail::RedisConnection& conn, const std::string& pattern, OnBatch&& on_batch) {
-    std::string cursor = "0";
-    std::vector<std::string_view> batch;
-    do {
-      auto reply = conn.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-      detail::RedisConnection::throw_if_error(reply, "SCAN");
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-          reply->element[0]->type != REDIS_REPLY_STRING ||
-          reply->element[1]->type != REDIS_REPLY_ARRAY)
-        throw StoreError("smartcache: redis SCAN: unexpected reply");
-      cursor.assign(reply->element[0]->str, reply->element[0]->len);
-      const redisReply* keys = reply->element[1];
-      batch.clear();
-      for (std::size_t i = 0; i < keys->elements; ++i)
-        if (keys->element[i]->type == REDIS_REPLY_STRING)
-          batch.emplace_back(keys->element[i]->str, keys->element[i]->len);
-      if (!batch.empty()) on_batch(batch);
-    } while (cursor != "0");
-  }
-
-  static std::string random_token() {
-    thread_local std::mt19937_64 rng([] {
-      std::random_device rd;
-      std::seed_seq seq{rd(), rd(), rd(), rd(),
-                        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())),
-                        static_cast<unsigned>(
-                            std::chrono::steady_clock::now().time_since_epoch().count())};
-      return std::mt19937_64(seq);
-    }());
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string token;
-    token.reserve(32);
-    for (int part = 0; part < 2; ++part) {
-      std::uint64_t v = rng();
-      for (int i = 0; i < 16; ++i, v >>= 4) token.push_back(hex[v & 0xFu]);
-    }
-    return token;
   }
 
   std::string join(std::string_view kind, std::string_view key) const {
