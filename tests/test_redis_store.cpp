@@ -357,7 +357,23 @@ TEST_CASE("a value computed before another instance's invalidation is not stored
     const long long pttl = raw.integer({"PTTL", b.scope_marker_key("match:1")});
     CHECK(pttl > 290'000);
     CHECK(pttl <= 300'000);
-    CHECK(raw.integer({"PTTL", b.seq_key()}) == -1);  // the counter itself stays
+    // The sequence expires too: nothing of the store is left behind for good.
+    const long long seq_pttl = raw.integer({"PTTL", b.seq_key()});
+    CHECK(seq_pttl > 290'000);
+    CHECK(seq_pttl <= 300'000);
+  }
+  SECTION("the sequence never goes backwards, even after its key is gone") {
+    (void)a.get("k", t0);  // notes the sequence (none yet: "0")
+    (void)b.erase_tagged("match:9", {"x"});
+    auto seq = raw({"GET", b.seq_key()});
+    REQUIRE(seq->type == REDIS_REPLY_STRING);
+    const long long first = std::stoll(std::string(seq->str, seq->len));
+    CHECK(first > 1'600'000'000'000'000LL);  // server time in µs, not a small counter
+    (void)a.get("k", t0);                    // notes `first`
+    raw({"DEL", b.seq_key()});               // as if it expired, or Redis restarted
+    (void)b.erase_tagged("match:1", {"btts"});
+    a.put("k", entry<std::string>("v", tags), t0);
+    CHECK_FALSE(raw.exists(a.entry_key("k")));  // still refused: the new sequence is higher
   }
 }
 

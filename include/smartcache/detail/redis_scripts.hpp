@@ -114,13 +114,31 @@ end
 return 1
 )lua";
 
+// The invalidation sequence is max(previous + 1, server time in µs): it never
+// goes backwards, not even when its key expired or Redis restarted, so the
+// key can expire with the markers and nothing is left behind for good.
+// Numbers go to Redis through string.format: Lua would print them as %.14g.
+#define SMARTCACHE_REDIS_LUA_BUMP_SEQUENCE(seq_key, window) \
+  "local function bump_sequence()\n"                                               \
+  "  local t = redis.call('TIME')\n"                                               \
+  "  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"                      \
+  "  local seq = redis.call('INCR', " seq_key ")\n"                               \
+  "  if seq < now then\n"                                                          \
+  "    seq = now\n"                                                                \
+  "    redis.call('SET', " seq_key ", string.format('%.0f', seq))\n"              \
+  "  end\n"                                                                        \
+  "  redis.call('PEXPIRE', " seq_key ", " window ")\n"                            \
+  "  return string.format('%.0f', seq)\n"                                          \
+  "end\n"
+
 // clear, first step: bump the invalidation sequence and remember it as the
 // last full invalidation. KEYS[1] = sequence, KEYS[2] = "cleared" marker,
 // ARGV[1] = how long to remember it (ms).
-inline constexpr std::string_view mark_cleared_script_source = R"lua(
-local seq = redis.call('INCR', KEYS[1])
+inline constexpr std::string_view mark_cleared_script_source =
+    SMARTCACHE_REDIS_LUA_BUMP_SEQUENCE("KEYS[1]", "ARGV[1]") R"lua(
+local seq = bump_sequence()
 redis.call('SET', KEYS[2], seq, 'PX', ARGV[1])
-return seq
+return 1
 )lua";
 
 // erase_tagged. KEYS[i] (i <= k = #KEYS - 2) = tag set of tag ARGV[i + 1];
@@ -135,7 +153,8 @@ return seq
 // rewritten with other tags. Erased keys and stale memberships leave the
 // passed sets; the number of entries unlinked is returned. Frame layout:
 // version byte 1, three i64, u32 tag count, (u32 length, bytes) per tag.
-inline constexpr std::string_view erase_tagged_script_source = R"lua(
+inline constexpr std::string_view erase_tagged_script_source =
+    SMARTCACHE_REDIS_LUA_BUMP_SEQUENCE("KEYS[#KEYS - 1]", "ARGV[#ARGV]") R"lua(
 local function u32(v, pos)
   local a, b, c, d = string.byte(v, pos, pos + 3)
   return a + b * 256 + c * 65536 + d * 16777216
@@ -158,7 +177,7 @@ end
 local k = #KEYS - 2
 local has_scope = ARGV[1] == '1'
 local first = has_scope and 2 or 1
-local seq = redis.call('INCR', KEYS[k + 1])
+local seq = bump_sequence()
 local marks = {}
 for i = first, k do
   marks[#marks + 1] = ARGV[i + 1]
@@ -218,6 +237,8 @@ for _, m in ipairs(candidates) do
 end
 return erased
 )lua";
+
+#undef SMARTCACHE_REDIS_LUA_BUMP_SEQUENCE
 
 // unlock_refresh: delete the lock only if it still holds our token.
 inline constexpr std::string_view unlock_script_source = R"lua(
