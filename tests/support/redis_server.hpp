@@ -6,13 +6,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -25,8 +26,6 @@
 #include <vector>
 
 #include <hiredis/hiredis.h>
-
-extern char** environ;
 
 namespace smartcache_test {
 
@@ -101,7 +100,8 @@ inline bool redis_ping(int port, std::chrono::milliseconds timeout = std::chrono
 
 /// A redis-server child process bound to 127.0.0.1 on a free port, with no
 /// persistence, in its own temporary directory. Stopped by pid (never by
-/// name) in stop() and in the destructor, which also removes the directory.
+/// name) in stop() and in the destructor, which also removes the directory;
+/// killed by the kernel if the thread that started it dies first.
 /// Not thread-safe: drive it from the test's main thread.
 ///
 /// Example:
@@ -165,14 +165,24 @@ class RedisServer {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, binary_.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot spawn " + binary_ + ": " + std::strerror(rc));
+    // fork + exec rather than posix_spawn: the child asks the kernel to kill
+    // it when its parent dies, so a test process that aborts (a sanitizer's
+    // halt_on_error, a ctest timeout) leaves no orphan redis-server behind.
+    // Only async-signal-safe calls happen between fork and exec.
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+      const int devnull = ::open("/dev/null", O_RDWR);
+      if (devnull >= 0) {
+        ::dup2(devnull, STDIN_FILENO);
+        ::dup2(devnull, STDOUT_FILENO);
+      }
+      ::execvp(argv[0], argv.data());
+      ::_exit(127);
+    }
     pid_ = pid;
 
     // Bounded wait until it answers PING, or until it exited (port taken).
