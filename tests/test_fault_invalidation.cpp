@@ -21,10 +21,9 @@
 using namespace smartcache_test;
 using namespace std::chrono_literals;
 
-// Known to fail: SingleFlight lets a request that arrives after the
-// invalidation join the overtaken compute. Tagged [!mayfail] until fixed in
-// smart_cache.hpp / detail/single_flight.hpp; then drop the tag.
-TEST_CASE("a request after an invalidation never gets a value computed before it", "[fault][invalidation][!mayfail]") {
+// A request that arrives after the invalidation must not join the compute the
+// invalidation overtook (SingleFlight's joinable label, see smart_cache.hpp).
+TEST_CASE("a request after an invalidation never gets a value computed before it", "[fault][invalidation]") {
   Harness<> h;
   auto& cache = h.make();
   cache.tag_manager().add_rule("goal", {"btts"});

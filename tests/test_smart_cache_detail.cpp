@@ -12,6 +12,7 @@
 #include <smartcache/detail/invalidation_guard.hpp>
 #include <smartcache/detail/lifetime_gate.hpp>
 #include <smartcache/detail/refresh_tracker.hpp>
+#include <smartcache/detail/single_flight.hpp>
 #include <smartcache/detail/thread_pool.hpp>
 
 #include "support/catch.hpp"
@@ -143,4 +144,89 @@ TEST_CASE("LifetimeGate: close waits for those inside and turns later ones away"
   CHECK(closed);
   LifetimeGate::Pass late(gate);
   CHECK_FALSE(late);
+}
+
+TEST_CASE("SingleFlight: a caller never joins a call its label makes unjoinable", "[detail][single_flight]") {
+  smartcache::detail::SingleFlight<int> flight;
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false, labelled = false;
+  const auto joinable = [](std::uint64_t label) { return label != 7; };
+
+  std::thread first([&] {
+    auto out = flight.run(
+        "k",
+        [&](std::atomic<std::uint64_t>& label) {
+          label.store(7);  // e.g. an invalidation overtook this computation
+          std::unique_lock<std::mutex> lock(m);
+          labelled = true;
+          cv.notify_all();
+          cv.wait(lock, [&] { return release; });
+          return 1;
+        },
+        joinable);
+    CHECK(out.leader);
+    CHECK(out.value == 1);
+  });
+  {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return labelled; });
+  }
+  // The running call is unjoinable: this caller computes on its own.
+  auto second = flight.run("k", [](std::atomic<std::uint64_t>&) { return 2; }, joinable);
+  CHECK(second.leader);
+  CHECK(second.value == 2);
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  first.join();
+  CHECK(flight.in_flight() == 0);
+}
+
+TEST_CASE("SingleFlight: the first leader's end leaves its successor's call in place",
+          "[detail][single_flight]") {
+  smartcache::detail::SingleFlight<int> flight;
+  std::mutex m;
+  std::condition_variable cv;
+  int stage = 0;  // 1: first labelled, 2: successor running, 3: first may end, 4: successor may end
+  const auto wait_for = [&](int s) {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return stage >= s; });
+  };
+  const auto set = [&](int s) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      stage = s;
+    }
+    cv.notify_all();
+  };
+  const auto joinable = [](std::uint64_t label) { return label != 7; };
+  std::thread first([&] {
+    (void)flight.run("k", [&](std::atomic<std::uint64_t>& label) {
+      label.store(7);
+      set(1);
+      wait_for(3);
+      return 1;
+    }, joinable);
+  });
+  wait_for(1);
+  std::thread successor([&] {
+    (void)flight.run("k", [&](std::atomic<std::uint64_t>&) {
+      set(2);
+      wait_for(4);
+      return 2;
+    }, joinable);
+  });
+  wait_for(2);
+  set(3);
+  first.join();
+  CHECK(flight.in_flight() == 1);  // the successor's call is still registered
+  std::thread joiner([&] { CHECK(flight.run("k", [] { return 3; }).value == 2); });
+  while (flight.waiting() == 0) std::this_thread::yield();
+  set(4);
+  successor.join();
+  joiner.join();
+  CHECK(flight.in_flight() == 0);
 }

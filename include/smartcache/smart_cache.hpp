@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -160,7 +162,10 @@ class SmartCache {
 
     rec.strategy = Strategy::compute;
     try {
-      auto outcome = core.flight.run(key, [&]() -> value_type {
+      // Nobody joins a compute that an invalidation overtook: its value
+      // predates the invalidation, and this request started after it.
+      const auto joinable = [&core](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
+      auto outcome = core.flight.run(key, [&](std::atomic<std::uint64_t>& flight_label) -> value_type {
         // A request that missed just before another's compute stored its value
         // may only reach the flight after it ended: it uses that value too.
         if (store_ok) {
@@ -175,6 +180,7 @@ class SmartCache {
           }
         }
         const auto op = core.guard.begin(ctx.tags);
+        flight_label.store(op);
         struct End {
           detail::InvalidationGuard& guard;
           detail::InvalidationGuard::Id id;
@@ -187,7 +193,7 @@ class SmartCache {
           rec.store_errors += put.store_errors;
         }
         return value;
-      });
+      }, joinable);
       return Result<value_type>{std::move(outcome.value), Strategy::compute, zone, vix, {}};
     } catch (...) {
       if (!entry || !core.usable_on_error(*entry, policy, now)) throw;

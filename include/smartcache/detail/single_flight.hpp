@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -31,12 +32,25 @@ class SingleFlight {
 
   template <class F>
   Outcome run(std::string_view key, F&& f) {
+    return run(
+        key, [&f](std::atomic<std::uint64_t>&) { return std::forward<F>(f)(); },
+        [](std::uint64_t) { return true; });
+  }
+
+  // As run(key, f), where the leader may label its call (f receives the
+  // label, 0 until set) and a caller joins a running call only when
+  // joinable(label) is true; otherwise it starts a computation of its own,
+  // which later callers then join. SmartCache labels a call with its
+  // invalidation-guard id so that nobody joins a computation an invalidation
+  // overtook. joinable is called under the flight's lock: it must not call back.
+  template <class F, class Joinable>
+  Outcome run(std::string_view key, F&& f, Joinable&& joinable) {
     std::shared_ptr<Call> call;
     bool leader = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto [it, inserted] = calls_.try_emplace(std::string(key));
-      if (inserted) {
+      if (inserted || !joinable(it->second->label.load())) {
         it->second = std::make_shared<Call>();
         leader = true;
       }
@@ -54,16 +68,17 @@ class SingleFlight {
     std::optional<V> value;
     std::exception_ptr error;
     try {
-      value.emplace(std::forward<F>(f)());
+      value.emplace(std::forward<F>(f)(call->label));
     } catch (...) {
       error = std::current_exception();
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      calls_.erase(std::string(key));
+      auto it = calls_.find(std::string(key));
+      if (it != calls_.end() && it->second == call) calls_.erase(it);  // not a successor's
     }
-    // Erased from the map, the call can gain no new waiter: when the leader
-    // holds the only reference nobody needs a copy of the value.
+    // Out of the map, the call can gain no new waiter: when the leader holds
+    // the only reference nobody needs a copy of the value.
     if (call.use_count() > 1) call->publish(value, error);
     if (error) std::rethrow_exception(error);
     return Outcome{std::move(*value), true};
@@ -80,6 +95,7 @@ class SingleFlight {
 
  private:
   struct Call {
+    std::atomic<std::uint64_t> label{0};
     std::mutex mutex;
     std::condition_variable done_cv;
     bool done = false;
