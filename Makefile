@@ -5,10 +5,10 @@
 #   make bench           Release build of the benchmarks, run each one
 #   make sanitize-asan   tests under AddressSanitizer + UBSan (build-asan/)
 #   make sanitize-tsan   tests under ThreadSanitizer (build-tsan/)
-#   make soak            run build/examples/soak if it was built
+#   make soak            build and run examples/soak (SOAK_ARGS="--seconds 60 ...")
 #   make clean           remove every build directory
 #
-# Variables: JOBS (default: nproc), CTEST_JOBS (2), CMAKE_ARGS (extra -D...).
+# Variables: JOBS (default: nproc), CTEST_JOBS (2), CMAKE_ARGS (extra -D...), SOAK_ARGS.
 
 SHELL       := /bin/bash
 MAKEFLAGS   += --no-print-directory
@@ -17,6 +17,7 @@ CTEST_JOBS  ?= 2
 CMAKE       ?= cmake
 CTEST       ?= ctest
 CMAKE_ARGS  ?=
+SOAK_ARGS   ?=
 BUILD_DIR   ?= build
 BENCH_DIR   ?= build-bench
 ASAN_DIR    ?= build-asan
@@ -80,12 +81,13 @@ sanitize-tsan: deps
 
 sanitize: sanitize-asan sanitize-tsan
 
-soak:
-	@if [ -x $(BUILD_DIR)/examples/soak ]; then \
-	  ./$(BUILD_DIR)/examples/soak; \
-	else \
-	  echo "no $(BUILD_DIR)/examples/soak: run 'make build' first (examples/soak.cpp must exist)"; \
-	fi
+soak: deps
+	@if [ ! -f examples/soak.cpp ]; then echo "no examples/soak.cpp yet"; exit 0; fi; \
+	set -e; \
+	[ -f $(BUILD_DIR)/CMakeCache.txt ] || \
+	  $(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS); \
+	$(CMAKE) --build $(BUILD_DIR) --target soak -j $(JOBS); \
+	./$(BUILD_DIR)/examples/soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BENCH_DIR) $(ASAN_DIR) $(TSAN_DIR)
