@@ -8,7 +8,8 @@
 #   make soak            build and run examples/soak (SOAK_ARGS="--seconds 60 ...")
 #   make clean           remove every build directory
 #
-# Variables: JOBS (default: nproc), CTEST_JOBS (2), CMAKE_ARGS (extra -D...), SOAK_ARGS.
+# Variables: JOBS (default: nproc), CTEST_JOBS (2), CMAKE_ARGS (extra -D...), SOAK_ARGS,
+# BENCH_ARGS (e.g. --benchmark_min_time=0.1).
 
 SHELL       := /bin/bash
 MAKEFLAGS   += --no-print-directory
@@ -18,6 +19,7 @@ CMAKE       ?= cmake
 CTEST       ?= ctest
 CMAKE_ARGS  ?=
 SOAK_ARGS   ?=
+BENCH_ARGS  ?=
 BUILD_DIR   ?= build
 BENCH_DIR   ?= build-bench
 ASAN_DIR    ?= build-asan
@@ -61,7 +63,7 @@ bench: deps
 	@set -e; found=0; \
 	for b in $(BENCH_DIR)/benchmarks/bench_*; do \
 	  [ -x "$$b" ] && [ -f "$$b" ] || continue; found=1; \
-	  echo "== $$b"; "$$b"; \
+	  echo "== $$b"; "$$b" $(BENCH_ARGS); \
 	done; \
 	[ $$found -eq 1 ] || echo "no benchmarks built (benchmarks/bench_*.cpp)"
 
