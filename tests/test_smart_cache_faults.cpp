@@ -55,6 +55,28 @@ TEST_CASE("a store that throws on get: the request is computed, counted as an er
   CHECK(s.total_requests == 2);
 }
 
+TEST_CASE("a corrupt entry is counted once and overwritten by the computed value",
+          "[smart_cache][faults]") {
+  FH h;
+  auto& cache = h.make();
+  std::atomic<int> calls{0};
+  (void)cache.get_or_compute("k", Counting{&calls, 1});
+  h.store->thrown = Faulty::Thrown::corrupt_entry;
+  h.store->fail_get = true;  // both the lookup and the single-flight re-check meet it
+  const auto puts_before = h.store->puts.load();
+  smartcache::Result<int> r;
+  REQUIRE_NOTHROW(r = cache.get_or_compute("k", Counting{&calls, 2}));
+  CHECK(r.value == 2);
+  CHECK(r.strategy == Strategy::compute);
+  CHECK(h.store->puts == puts_before + 1);  // the store works: the entry is repaired
+  CHECK(h.stats().cache_errors == 1);
+  h.store->fail_get = false;
+  r = cache.get_or_compute("k", Counting{&calls, 3});
+  CHECK(r.strategy == Strategy::serve_fresh);
+  CHECK(r.value == 2);
+  CHECK(h.stats().cache_errors == 1);
+}
+
 TEST_CASE("a store that throws on put: the value is returned but not cached", "[smart_cache][faults]") {
   FH h;
   auto& cache = h.make();

@@ -100,7 +100,8 @@ class RedisStore {
   RedisStore& operator=(const RedisStore&) = delete;
 
   /// The entry under `key`, or nullopt when absent or past stale_until.
-  /// One round trip (GET). Throws StoreError on failure or corrupt bytes.
+  /// One round trip (MGET). Throws StoreError on failure, CorruptEntryError
+  /// (a StoreError) when the stored bytes do not decode.
   ///
   /// Example:
   ///   if (auto e = store.get("odds:42", std::chrono::system_clock::now())) use(e->value);
@@ -123,8 +124,9 @@ class RedisStore {
                                 seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len)
                                                                  : std::string("0"));
       if (value->type == REDIS_REPLY_NIL) return std::nullopt;
-      if (value->type != REDIS_REPLY_STRING) throw StoreError("smartcache: redis GET: not a string");
-      Entry<V> e = detail::decode_entry<V, Codec>(std::string_view(value->str, value->len));
+      if (value->type != REDIS_REPLY_STRING)
+        throw CorruptEntryError("smartcache: redis GET: not a string");
+      Entry<V> e = decode_or_corrupt(std::string_view(value->str, value->len));
       if (now >= e.stale_until) return std::nullopt;
       return e;
     });
@@ -348,6 +350,17 @@ class RedisStore {
     s.password = o.password;
     s.db = o.db;
     return s;
+  }
+
+  // Bytes that do not decode are the entry's fault, not the server's.
+  static Entry<V> decode_or_corrupt(std::string_view bytes) {
+    try {
+      return detail::decode_entry<V, Codec>(bytes);
+    } catch (const std::exception& e) {
+      throw CorruptEntryError(e.what());
+    } catch (...) {
+      throw CorruptEntryError("smartcache: redis entry: undecodable");
+    }
   }
 
   // Every failure leaves as StoreError, whatever raised it (codec included).

@@ -135,6 +135,11 @@ class SmartCache {
     std::optional<Entry<value_type>> entry = [&]() -> std::optional<Entry<value_type>> {
       try {
         return core.store->get(key, now);
+      } catch (const CorruptEntryError&) {
+        ++rec.store_errors;  // the store works: the computed value overwrites the entry
+        detail::warn_throttled(detail::store_error_throttle(), "corrupt entry in the store; recomputed",
+                               key);
+        return std::nullopt;
       } catch (...) {
         ++rec.store_errors;
         store_ok = false;
@@ -173,6 +178,8 @@ class SmartCache {
             auto again = core.store->get(key, now);
             if (again && core.classify(*again, policy, now) == detail::Freshness::fresh)
               return std::move(again->value);
+          } catch (const CorruptEntryError&) {
+            // Counted by the lookup when it met it; this compute overwrites it.
           } catch (...) {
             ++rec.store_errors;
             store_ok = false;

@@ -33,6 +33,16 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by a store that answered, but whose entry under the key could not be
+/// read (a frame of another version, a foreign writer, bytes the codec
+/// rejects). SmartCache counts it in `cache_errors` like any StoreError, and,
+/// the store being up, overwrites the entry with the value it computes: a
+/// corrupt entry costs one error, not one per request until it expires.
+class CorruptEntryError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 // The Store concept (C++17, checked by use, documented here):
 //
 //   using value_type = V;
@@ -56,6 +66,7 @@ class StoreError : public std::runtime_error {
 //   void unlock_refresh(std::string_view key, const std::string& token);
 //
 // Every member may throw (StoreError or anything else) on failure, and must be
-// safe to call from several threads at once.
+// safe to call from several threads at once. `get` throws CorruptEntryError
+// when the store works but the stored bytes do not decode.
 
 }  // namespace smartcache

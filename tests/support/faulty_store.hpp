@@ -31,7 +31,7 @@ class FaultyStore {
   using value_type = typename Inner::value_type;
   using V = value_type;
 
-  enum class Thrown { store_error, runtime_error, non_exception };
+  enum class Thrown { store_error, runtime_error, non_exception, corrupt_entry };
 
   FaultyStore() : inner_(std::make_shared<Inner>()) {}
   explicit FaultyStore(std::shared_ptr<Inner> inner) : inner_(std::move(inner)) {}
@@ -98,6 +98,8 @@ class FaultyStore {
       case Thrown::store_error: throw smartcache::StoreError(std::string("injected failure: ") + op);
       case Thrown::runtime_error: throw std::runtime_error(std::string("injected failure: ") + op);
       case Thrown::non_exception: throw 42;
+      case Thrown::corrupt_entry:
+        throw smartcache::CorruptEntryError(std::string("injected corrupt entry: ") + op);
     }
   }
 
