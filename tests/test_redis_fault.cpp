@@ -195,17 +195,3 @@ TEST_CASE("a store that is down is not written after its failed lookup", "[fault
   CHECK(metrics.get_stats().cache_errors == 1);  // the get only: no put attempted
 }
 
-TEST_CASE("garbage under a key in Redis is repaired by the next computed value",
-          "[fault][redis][codec]") {
-  SMARTCACHE_REQUIRE_REDIS(redis);
-  LogCapture quiet;
-  smartcache::CacheMetrics metrics;
-  auto store = std::make_shared<Store>(options_for(redis->port()));
-  Cache cache(store, inline_config(), metrics);
-  with_garbage_keys(redis->port(), *store, 4, [&](const std::string& key) {
-    CHECK(cache.get_or_compute(key, [key] { return "value-of-" + key; }).value == "value-of-" + key);
-    auto again = cache.get_or_compute(key, [] { return std::string("recomputed"); });
-    CHECK(again.strategy == smartcache::Strategy::serve_fresh);
-    CHECK(again.value == "value-of-" + key);
-  });
-}
