@@ -23,15 +23,7 @@ namespace {
 constexpr int threads = 8;
 
 // Spins (bounded) until `pred` holds; false on timeout.
-template <class P>
-bool wait_for(P pred, std::chrono::seconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using smartcache_test::wait_for;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <smartcache/cache_config.hpp>
@@ -19,6 +20,18 @@
 #include <smartcache/smart_cache.hpp>
 
 namespace smartcache_test {
+
+// Spins (yielding) until pred() holds; false after `timeout`. For waiting on a
+// background thread's progress, never for correctness by elapsed time.
+template <class P>
+bool wait_for(P pred, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 // A wall clock that moves only when told; copies (in Config) share the time.
 class FakeWallClock {
