@@ -21,6 +21,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -70,6 +71,18 @@ smartcache::detail::RedisConnection raw_connection() {
 
 std::string payload(std::int64_t size) { return std::string(static_cast<std::size_t>(size), 'p'); }
 
+// An entry of `size` bytes stored at `now`: fresh for 1 h, stale for 1 h more.
+smartcache::Entry<std::string> bench_entry(std::int64_t size, std::chrono::system_clock::time_point now,
+                                           std::vector<std::string> tags = {"match:1", "btts"}) {
+  smartcache::Entry<std::string> e;
+  e.value = payload(size);
+  e.stored_at = now;
+  e.fresh_until = now + 1h;
+  e.stale_until = now + 2h;
+  e.tags = std::move(tags);
+  return e;
+}
+
 // Baseline: one GET round trip with plain hiredis, of exactly the bytes a
 // RedisStore keeps for the same value (frame included).
 void BM_RawHiredisGet(benchmark::State& state) {
@@ -101,12 +114,7 @@ void BM_RawHiredisGet(benchmark::State& state) {
 void BM_RedisStoreGet(benchmark::State& state) {
   Store store(options("bench:store:"));
   const auto now = std::chrono::system_clock::now();
-  smartcache::Entry<std::string> e;
-  e.value = payload(state.range(0));
-  e.stored_at = now;
-  e.fresh_until = now + 1h;
-  e.stale_until = now + 2h;
-  e.tags = {"match:1", "btts"};
+  const auto e = bench_entry(state.range(0), now);
   store.put("k", e, now);
   for (auto _ : state) {
     auto got = store.get("k", now);
@@ -199,12 +207,7 @@ void BM_RawHiredisSet(benchmark::State& state) {
 void BM_RedisStorePutTagged(benchmark::State& state) {
   Store store(options("bench:put:"));
   const auto now = std::chrono::system_clock::now();
-  smartcache::Entry<std::string> e;
-  e.value = payload(state.range(0));
-  e.stored_at = now;
-  e.fresh_until = now + 1h;
-  e.stale_until = now + 2h;
-  e.tags = {"match:1", "btts"};
+  const auto e = bench_entry(state.range(0), now);
   for (auto _ : state) store.put("k", e, now);
 }
 
@@ -212,11 +215,7 @@ void BM_RedisStorePutTagged(benchmark::State& state) {
 void BM_RedisStorePutUntagged(benchmark::State& state) {
   Store store(options("bench:put:"));
   const auto now = std::chrono::system_clock::now();
-  smartcache::Entry<std::string> e;
-  e.value = payload(state.range(0));
-  e.stored_at = now;
-  e.fresh_until = now + 1h;
-  e.stale_until = now + 2h;
+  const auto e = bench_entry(state.range(0), now, {});
   for (auto _ : state) store.put("u", e, now);
 }
 
