@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <thread>
@@ -178,7 +180,7 @@ TEST_CASE("clear and size touch only this store's prefix", "[redis]") {
   for (int i = 0; i < 2500; ++i) store.put("k" + std::to_string(i), entry<std::string>("v", {"m"}), t0);
   neighbour.put("k1", entry<std::string>("n", {"m"}), t0);
   raw({"SET", "foreign", "survives"});
-  raw({"SET", "t*st:unrelated-but-prefixed", "goes"});
+  raw({"SET", "t*st:unrelated-but-prefixed", "survives"});  // not a key this store writes
   auto lock = store.try_lock_refresh("k1", 10s);
 
   CHECK(store.size() == 2500);
@@ -186,11 +188,69 @@ TEST_CASE("clear and size touch only this store's prefix", "[redis]") {
   CHECK(store.clear() == 2500);
   CHECK(store.size() == 0);
   CHECK_FALSE(raw.exists(store.tag_key("m")));
-  CHECK_FALSE(raw.exists("t*st:unrelated-but-prefixed"));
+  CHECK(raw.exists("t*st:unrelated-but-prefixed"));
   CHECK(raw.exists(store.lock_key("k1")));  // an in-flight refresh keeps its lock
   CHECK(raw.exists("foreign"));
   CHECK(neighbour.get("k1", t0)->value == "n");
   CHECK(raw.exists(neighbour.tag_key("m")));
+}
+
+TEST_CASE("clear leaves stores whose prefix nests in, extends or globs like its own alone",
+          "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  Raw raw(redis->port());
+  // Nested (svc: / svc:eu:), siblings sharing a stem (odds / odds2), glob
+  // metacharacters and a backslash, all in one database.
+  const std::vector<std::string> prefixes{"svc:", "svc:eu:", "odds", "odds2", "a*[b]?:", "a", "x\\y:"};
+  std::vector<std::unique_ptr<RedisStore<std::string>>> stores;
+  for (const auto& p : prefixes) stores.push_back(std::make_unique<RedisStore<std::string>>(options_for(redis->port(), p)));
+  // Keys no store wrote, some of them under a store's prefix but outside its layout.
+  const std::vector<std::string> foreign{"foreign", "svc:other", "svc:eu", "odds-feed", "odds2:meta",
+                                         "a*[b]?:zz", "ab", "x\\y:cfg"};
+  const std::vector<std::string> keys{"e1", "e2", "e3"};
+
+  for (std::size_t cleared = 0; cleared < stores.size(); ++cleared) {
+    DYNAMIC_SECTION("clear() of the store prefixed " << prefixes[cleared]) {
+      raw({"FLUSHALL"});
+      for (auto& s : stores)
+        for (const auto& k : keys) s->put(k, entry<std::string>(s->options().key_prefix + k, {"scope", "m-" + k}), t0);
+      for (const auto& f : foreign) raw({"SET", f, "mine"});
+      for (auto& s : stores) REQUIRE(s->size() == keys.size());
+
+      CHECK(stores[cleared]->clear() == keys.size());
+
+      CHECK(stores[cleared]->size() == 0);
+      CHECK_FALSE(raw.exists(stores[cleared]->tag_key("scope")));
+      for (std::size_t other = 0; other < stores.size(); ++other) {
+        if (other == cleared) continue;
+        auto& s = *stores[other];
+        CAPTURE(s.options().key_prefix);
+        CHECK(s.size() == keys.size());
+        for (const auto& k : keys) {
+          auto e = s.get(k, t0);
+          REQUIRE(e.has_value());
+          CHECK(e->value == s.options().key_prefix + k);
+          CHECK(raw.members(s.tag_key("m-" + k)) == std::set<std::string>{s.entry_key(k)});
+        }
+        CHECK(raw.members(s.tag_key("scope")).size() == keys.size());
+      }
+      for (const auto& f : foreign) {
+        CAPTURE(f);
+        CHECK(raw.exists(f));
+      }
+    }
+  }
+}
+
+TEST_CASE("an empty key_prefix is refused at construction", "[redis]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisOptions o = options_for(redis->port(), "");
+  CHECK_THROWS_AS(RedisStore<std::string>(o), std::invalid_argument);
+  try {
+    RedisStore<std::string> store(o);
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("key_prefix") != std::string::npos);
+  }
 }
 
 TEST_CASE("erase_tagged erases scope AND any-of, nothing else", "[redis]") {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -35,7 +36,15 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   /// Prefix of every key written: "<prefix>k:<key>" entries, "<prefix>t:<tag>"
-  /// tag sets, "<prefix>l:<key>" refresh locks. clear() touches nothing else.
+  /// tag sets, "<prefix>l:<key>" refresh locks, "<prefix>x:..." invalidation
+  /// markers. Must not be empty (the constructor throws std::invalid_argument):
+  /// an empty prefix would make clear() erase other applications' "k:*" and
+  /// "t:*" keys. clear() and size() match only "<prefix>k:*" and "<prefix>t:*",
+  /// so stores whose prefixes nest ("svc:" and "svc:eu:") or share a stem
+  /// ("odds" and "odds2") keep apart in one database. The one overlap no
+  /// layout can avoid: a prefix equal to another one plus "k:" or "t:" (say
+  /// "svc:" and "svc:k:") names keys inside that store's own entries or tag
+  /// sets; never choose such a pair.
   std::string key_prefix = "smartcache:";
   std::chrono::milliseconds connect_timeout{100};
   std::chrono::milliseconds command_timeout{50};
@@ -64,8 +73,9 @@ struct RedisOptions {
 /// under "<prefix>t:<tag>", written atomically with the entry and expiring a
 /// little after the last entry they index. erase_tagged is one Lua script.
 ///
-/// Failure behaviour: construction never throws (one connection attempt,
-/// bounded by connect_timeout, so healthy() means something); every
+/// Failure behaviour: construction never throws on account of Redis (one
+/// connection attempt, bounded by connect_timeout, so healthy() means
+/// something; only an empty key_prefix is refused there); every
 /// operation throws StoreError on any failure (down, timeout, error reply,
 /// corrupt bytes), which SmartCache counts in cache_errors while it computes.
 /// After a connection failure the store fails fast without touching the
@@ -87,8 +97,9 @@ class RedisStore {
   using codec_type = Codec;
 
   /// Does not throw when Redis is unreachable: the store reconnects later.
+  /// Throws std::invalid_argument when options.key_prefix is empty.
   explicit RedisStore(RedisOptions options = {})
-      : options_(std::move(options)), pool_(pool_settings(options_)) {
+      : options_(validated(std::move(options))), pool_(pool_settings(options_)) {
     try {
       auto warm = pool_.acquire();
     } catch (...) {
@@ -220,16 +231,15 @@ class RedisStore {
     });
   }
 
-  /// Erases every entry and tag set under this store's prefix (SCAN + UNLINK;
-  /// never KEYS, never FLUSHDB; other keys, in-flight refresh locks and the
-  /// invalidation markers stay). Values whose compute began before the call
-  /// are refused when put, so a clear is not undone by a slow compute.
-  /// Returns the number of entries erased.
+  /// Erases every entry ("<prefix>k:*") and tag set ("<prefix>t:*") of this
+  /// store: one SCAN MATCH per pattern, one UNLINK per SCAN batch (never KEYS,
+  /// never FLUSHDB). Nothing else is touched: not the keys of a store whose
+  /// prefix starts with this one's, not foreign keys under the prefix, not
+  /// in-flight refresh locks, not the invalidation markers. Values whose
+  /// compute began before the call are refused when put, so a clear is not
+  /// undone by a slow compute. Returns the number of entries erased.
   std::size_t clear() {
     return guarded([&]() -> std::size_t {
-      const std::string lock_prefix = options_.key_prefix + "l:";
-      const std::string marker_prefix = options_.key_prefix + "x:";
-      const std::string entry_prefix = options_.key_prefix + "k:";
       std::size_t erased = 0;
       auto conn = pool_.acquire();
       {
@@ -237,22 +247,20 @@ class RedisStore {
         const std::string window = std::to_string(window_ms());
         (void)detail::run_script(*conn, detail::mark_cleared_script(), {"2", seq, cleared, window});
       }
-      detail::scan_keys(*conn, detail::glob_escape(options_.key_prefix) + "*", [&](std::vector<std::string_view>& batch) {
-        detail::Command entries{"UNLINK"};
-        detail::Command others{"UNLINK"};
-        for (auto k : batch) {
-          if (detail::starts_with(k, entry_prefix)) entries.push_back(k);
-          else if (!detail::starts_with(k, lock_prefix) && !detail::starts_with(k, marker_prefix)) others.push_back(k);
-        }
-        const bool has_entries = entries.size() > 1;
-        std::vector<detail::Command> cmds;
-        if (has_entries) cmds.push_back(std::move(entries));
-        if (others.size() > 1) cmds.push_back(std::move(others));
-        if (cmds.empty()) return;
-        auto replies = conn->pipeline(cmds);  // one round trip per SCAN batch
-        for (const auto& r : replies) detail::RedisConnection::throw_if_error(r, "UNLINK");
-        if (has_entries) erased += static_cast<std::size_t>(integer_reply(replies.front(), "UNLINK"));
-      });
+      // Only the two kinds of keys this store's layout writes and clear()
+      // removes, each by its own pattern: another store's prefix that merely
+      // starts with ours ("svc:" / "svc:eu:", "odds" / "odds2") never matches.
+      auto unlink_matching = [&](std::string_view kind, bool count) {
+        const std::string pattern = detail::glob_escape(join(kind, "")) + "*";
+        detail::scan_keys(*conn, pattern, [&](std::vector<std::string_view>& batch) {
+          detail::Command unlink{"UNLINK"};
+          unlink.insert(unlink.end(), batch.begin(), batch.end());
+          const long long n = integer_reply(conn->command(unlink), "UNLINK");
+          if (count) erased += static_cast<std::size_t>(n);
+        });
+      };
+      unlink_matching("k:", true);
+      unlink_matching("t:", false);
       return erased;
     });
   }
@@ -338,6 +346,14 @@ class RedisStore {
   }
 
  private:
+  static RedisOptions validated(RedisOptions o) {
+    if (o.key_prefix.empty())
+      throw std::invalid_argument(
+          "smartcache: RedisOptions::key_prefix must not be empty (clear() would erase other "
+          "applications' keys)");
+    return o;
+  }
+
   static detail::RedisPoolSettings pool_settings(const RedisOptions& o) {
     detail::RedisPoolSettings s;
     s.host = o.host;
