@@ -1,5 +1,6 @@
 // RedisStore against a real redis-server started by the test harness.
 #include "support/catch.hpp"
+#include "support/log_capture.hpp"
 #include "support/redis_server.hpp"
 
 #include <smartcache/redis_store.hpp>
@@ -57,8 +58,8 @@ Entry<V> entry(V value, std::vector<std::string> tags = {}, WallTime now = t0,
 
 // A plain connection for checking what the store wrote.
 struct Raw {
-  explicit Raw(int port)
-      : conn(RedisConnection::open("127.0.0.1", port, 1000ms, 1000ms, "", 0)) {}
+  explicit Raw(int port, const std::string& password = "")
+      : conn(RedisConnection::open("127.0.0.1", port, 1000ms, 1000ms, password, 0)) {}
   ReplyPtr operator()(const smartcache::detail::Command& c) { return conn.command(c); }
   long long integer(const smartcache::detail::Command& c) {
     auto r = conn.command(c);
@@ -74,8 +75,34 @@ struct Raw {
     return out;
   }
   bool exists(const std::string& key) { return integer({"EXISTS", key}) == 1; }
+  std::string text(const smartcache::detail::Command& c) {
+    auto r = conn.command(c);
+    REQUIRE((r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS));
+    return std::string(r->str, r->len);
+  }
+  // Connections the server accepted so far (INFO stats), this one included.
+  long long connections_received() {
+    const std::string info = text({"INFO", "stats"});
+    const std::string field = "total_connections_received:";
+    const auto at = info.find(field);
+    REQUIRE(at != std::string::npos);
+    return std::stoll(info.substr(at + field.size()));
+  }
   RedisConnection conn;
 };
+
+// The warnings captured, and whether one of them has `needle` in a field.
+std::vector<smartcache::LogRecord> warnings(const smartcache_test::LogCapture& logs) {
+  std::vector<smartcache::LogRecord> out;
+  for (auto& r : logs.records())
+    if (r.level == smartcache::LogLevel::warning) out.push_back(r);
+  return out;
+}
+bool has_field_containing(const smartcache::LogRecord& r, const std::string& needle) {
+  for (const auto& f : r.fields)
+    if (f.second.find(needle) != std::string::npos) return true;
+  return false;
+}
 
 }  // namespace
 
@@ -522,6 +549,125 @@ TEST_CASE("RedisStore authenticates and selects its database", "[redis]") {
   CHECK_THROWS_AS(refused.get("k", t0), StoreError);
 }
 
+TEST_CASE("a server that wants a password the store lacks: unhealthy, one warning, backoff",
+          "[redis][health]") {
+  SMARTCACHE_REQUIRE_REDIS_WITH(redis, "--requirepass", "s3cret");
+  smartcache_test::LogCapture logs;
+  Raw raw(redis->port(), "s3cret");
+  RedisOptions o = options_for(redis->port());  // no password
+
+  SECTION("NOAUTH is a connection failure: unhealthy from the start, then fail fast") {
+    o.reconnect_backoff_min = 60s;  // the whole section runs inside the first backoff
+    o.reconnect_backoff_max = 60s;
+    RedisStore<std::string> store(o);
+    CHECK_FALSE(store.healthy());
+    const long long connections = raw.connections_received();
+    for (int i = 0; i < 20; ++i) CHECK_THROWS_AS(store.get("k", t0), StoreError);
+    CHECK_FALSE(store.healthy());
+    CHECK(raw.connections_received() == connections);  // in backoff: no connection attempted
+    const auto w = warnings(logs);
+    REQUIRE(w.size() == 1);
+    CHECK(has_field_containing(w[0], "NOAUTH"));
+  }
+  SECTION("every probe refused again: still one warning, still unhealthy") {
+    o.reconnect_backoff_min = 1ms;
+    o.reconnect_backoff_max = 1ms;
+    RedisStore<std::string> store(o);
+    const long long first = raw.connections_received();
+    // Pace the requests until 20 of them probed the server (each probe is a
+    // new connection, refused with NOAUTH), bounded in case it never does.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    int requests = 0;
+    while (raw.connections_received() < first + 20 && std::chrono::steady_clock::now() < deadline) {
+      CHECK_THROWS_AS(store.get("k", t0), StoreError);
+      ++requests;
+      std::this_thread::sleep_for(1ms);
+    }
+    CAPTURE(requests);
+    CHECK(raw.connections_received() >= first + 20);
+    CHECK_FALSE(store.healthy());
+    const auto w = warnings(logs);
+    CHECK(w.size() == 1);  // throttled: the same reason is not repeated per request
+  }
+  SECTION("healthy again once the server accepts it") {
+    o.reconnect_backoff_min = 1ms;
+    o.reconnect_backoff_max = 5ms;
+    RedisStore<std::string> store(o);
+    REQUIRE_FALSE(store.healthy());
+    raw({"CONFIG", "SET", "requirepass", ""});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool recovered = false;
+    while (!recovered && std::chrono::steady_clock::now() < deadline) {
+      try {
+        store.put("k", entry<std::string>("v"), t0);
+        recovered = true;
+      } catch (const StoreError&) {
+        std::this_thread::sleep_for(1ms);
+      }
+    }
+    REQUIRE(recovered);
+    CHECK(store.healthy());
+    CHECK(logs.contains("redis connection restored"));
+  }
+}
+
+TEST_CASE("RedisStore authenticates as a Redis 6 ACL user", "[redis][health]") {
+  SMARTCACHE_REQUIRE_REDIS_WITH(redis, "--requirepass", "s3cret");
+  smartcache_test::LogCapture quiet;
+  Raw raw(redis->port(), "s3cret");
+  raw({"ACL", "SETUSER", "app", "on", ">pw", "~*", "+@all"});
+  raw({"ACL", "SETUSER", "guest", "on", "nopass", "~*", "+@all"});
+  raw({"ACL", "SETUSER", "outsider", "on", ">pw", "~elsewhere:*", "+@all"});
+  RedisOptions o = options_for(redis->port());
+  o.reconnect_backoff_min = 60s;
+  o.reconnect_backoff_max = 60s;
+
+  SECTION("username and password") {
+    o.username = "app";
+    o.password = "pw";
+    RedisStore<std::string> store(o);
+    CHECK(store.healthy());
+    store.put("k", entry<std::string>("v", {"m"}), t0);
+    CHECK(store.get("k", t0)->value == "v");
+    CHECK(raw.text({"CLIENT", "LIST"}).find("user=app") != std::string::npos);
+    CHECK(store.healthy());
+  }
+  SECTION("a nopass user needs only its name") {
+    o.username = "guest";
+    RedisStore<std::string> store(o);
+    CHECK(store.healthy());
+    store.put("k", entry<std::string>("v"), t0);
+    CHECK(store.get("k", t0)->value == "v");
+  }
+  SECTION("the password alone authenticates the default user") {
+    o.password = "s3cret";
+    RedisStore<std::string> store(o);
+    CHECK(store.healthy());
+    store.put("k", entry<std::string>("v"), t0);
+    CHECK(store.get("k", t0)->value == "v");
+  }
+  SECTION("a wrong password: unhealthy, StoreError") {
+    o.username = "app";
+    o.password = "nope";
+    RedisStore<std::string> store(o);
+    CHECK_FALSE(store.healthy());
+    CHECK_THROWS_AS(store.get("k", t0), StoreError);
+    CHECK_FALSE(store.healthy());
+  }
+  SECTION("a user without access to the store's keys: NOPERM is a connection failure") {
+    o.username = "outsider";
+    o.password = "pw";
+    RedisStore<std::string> store(o);
+    CHECK(store.healthy());  // PING touches no key
+    CHECK_THROWS_AS(store.get("k", t0), StoreError);
+    CHECK_FALSE(store.healthy());
+    CHECK_THROWS_AS(store.get("k", t0), StoreError);  // in backoff now
+    const auto w = warnings(quiet);
+    REQUIRE(w.size() == 1);
+    CHECK(has_field_containing(w[0], "NOPERM"));
+  }
+}
+
 TEST_CASE("RedisStore on a dead port: constructs, unhealthy, throws StoreError", "[redis]") {
   const int port = smartcache_test::pick_free_port();  // nothing listens there
   RedisOptions o = options_for(port);
@@ -575,13 +721,13 @@ TEST_CASE("a server that accepts but never answers: one timeout, then fail fast"
   o.command_timeout = 50ms;
   o.reconnect_backoff_min = 60s;  // the whole test runs inside the first backoff
   o.reconnect_backoff_max = 60s;
-  RedisStore<std::string> store(o);
 
+  // The constructor's PING is the one command that waits for the timeout.
   const auto first_start = std::chrono::steady_clock::now();
-  CHECK_THROWS_AS(store.get("k", t0), StoreError);
+  RedisStore<std::string> store(o);
   const auto first = std::chrono::steady_clock::now() - first_start;
   CHECK(first >= 45ms);  // it did wait for the command timeout
-  CHECK_FALSE(store.healthy());
+  CHECK_FALSE(store.healthy());  // a TCP connect alone is not health
 
   const auto rest_start = std::chrono::steady_clock::now();
   for (int i = 0; i < 50; ++i) CHECK_THROWS_AS(store.get("k", t0), StoreError);

@@ -60,7 +60,12 @@ struct RedisOptions {
   /// compute began before it, on any instance, is refused when put. Computes
   /// slower than this can store a value an invalidation overtook.
   std::chrono::milliseconds invalidation_window{std::chrono::minutes(5)};
-  std::string password;  ///< AUTH when non-empty
+  /// Redis 6 ACL user. With a username every connection sends
+  /// AUTH <username> <password> (an empty password for a `nopass` user);
+  /// without one, AUTH <password> when the password is set (the default
+  /// user, `requirepass`); neither set: no AUTH.
+  std::string username;
+  std::string password;  ///< see username
   int db = 0;            ///< SELECT when non-zero
 };
 
@@ -73,13 +78,17 @@ struct RedisOptions {
 /// under "<prefix>t:<tag>", written atomically with the entry and expiring a
 /// little after the last entry they index. erase_tagged is one Lua script.
 ///
-/// Failure behaviour: construction never throws on account of Redis (one
-/// connection attempt, bounded by connect_timeout, so healthy() means
-/// something; only an empty key_prefix is refused there); every
-/// operation throws StoreError on any failure (down, timeout, error reply,
-/// corrupt bytes), which SmartCache counts in cache_errors while it computes.
-/// After a connection failure the store fails fast without touching the
-/// network until its reconnect backoff expires.
+/// Failure behaviour: construction never throws on account of Redis (it
+/// connects and sends one PING, bounded by connect_timeout + command_timeout,
+/// so that healthy() means something; only an empty key_prefix is refused
+/// there); every operation throws StoreError on any failure (down, timeout,
+/// error reply, corrupt bytes), which SmartCache counts in cache_errors while
+/// it computes. A connection failure (I/O error, timeout, or an error reply
+/// that refuses the connection: NOAUTH, WRONGPASS, NOPERM, LOADING,
+/// MASTERDOWN, BUSY) is logged (a warning at most every 5 s, with the reason)
+/// and makes the store unhealthy and fail fast, without touching the network,
+/// until its reconnect backoff expires. Ordinary error replies (WRONGTYPE on
+/// a key of this store, ...) fail that operation only.
 ///
 /// The class is thread-safe: every member may be called from any number of
 /// threads at once (each operation borrows its own pooled connection).
@@ -96,14 +105,19 @@ class RedisStore {
   using value_type = V;
   using codec_type = Codec;
 
-  /// Does not throw when Redis is unreachable: the store reconnects later.
+  /// Connects and sends PING: healthy() is true afterwards only when Redis
+  /// answered it (a server that accepts connections but never answers, or
+  /// refuses us with NOAUTH/WRONGPASS/NOPERM, leaves the store unhealthy and
+  /// in backoff). Takes at most connect_timeout + command_timeout. Does not
+  /// throw when Redis is unreachable: the store reconnects later.
   /// Throws std::invalid_argument when options.key_prefix is empty.
   explicit RedisStore(RedisOptions options = {})
       : options_(validated(std::move(options))), pool_(pool_settings(options_)) {
     try {
       auto warm = pool_.acquire();
+      (void)warm->command({"PING"});
     } catch (...) {
-      // Unreachable now: healthy() is false and the pool retries after backoff.
+      // Unreachable or refusing now: healthy() is false and the pool retries after backoff.
     }
   }
 
@@ -319,9 +333,13 @@ class RedisStore {
     });
   }
 
-  /// True when the last connection attempt or command succeeded (false from
-  /// a failure until a reconnect probe is answered). Informational: requests
-  /// are served either way.
+  /// True when a command has come back from Redis and no connection failure
+  /// happened since: false from construction until the warm-up PING is
+  /// answered, and from each connection failure (I/O error, timeout, or a
+  /// refusing reply such as NOAUTH, WRONGPASS, NOPERM, LOADING) until a
+  /// reconnect probe's command is answered. Ordinary error replies and
+  /// corrupt entries do not change it. Usable as a readiness probe; requests
+  /// are served (computed) either way.
   ///
   /// Example: `if (!store->healthy()) readiness.report_degraded("redis");`
   [[nodiscard]] bool healthy() const noexcept { return pool_.healthy(); }
@@ -363,6 +381,7 @@ class RedisStore {
     s.pool_size = o.pool_size;
     s.backoff_min = o.reconnect_backoff_min;
     s.backoff_max = o.reconnect_backoff_max;
+    s.username = o.username;
     s.password = o.password;
     s.db = o.db;
     return s;

@@ -98,8 +98,28 @@ inline bool redis_ping(int port, std::chrono::milliseconds timeout = std::chrono
   return ok;
 }
 
+/// Sends PING with a short timeout; true on any reply (PONG, or an error
+/// such as NOAUTH from a server that requires a password): the server is up.
+inline bool redis_answers(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds(200)) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((timeout.count() % 1000) * 1000);
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+  if (c == nullptr) return false;
+  bool ok = false;
+  if (c->err == 0) {
+    redisSetTimeout(c, tv);
+    auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+    ok = r != nullptr && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
+    if (r) freeReplyObject(r);
+  }
+  redisFree(c);
+  return ok;
+}
+
 /// A redis-server child process bound to 127.0.0.1 on a free port, with no
-/// persistence, in its own temporary directory. Stopped by pid (never by
+/// persistence, in its own temporary directory. `extra_args` are appended to
+/// its command line (e.g. {"--requirepass", "s3cret"}) on every start. Stopped by pid (never by
 /// name) in stop() and in the destructor, which also removes the directory;
 /// killed by the kernel if the thread that started it dies first.
 /// Not thread-safe: drive it from the test's main thread.
@@ -110,8 +130,9 @@ inline bool redis_ping(int port, std::chrono::milliseconds timeout = std::chrono
 ///   redis.stop();  ... redis.start();          // same port, empty data
 class RedisServer {
  public:
-  explicit RedisServer(std::string binary = find_redis_server().value_or("redis-server"))
-      : binary_(std::move(binary)) {
+  explicit RedisServer(std::string binary = find_redis_server().value_or("redis-server"),
+                       std::vector<std::string> extra_args = {})
+      : binary_(std::move(binary)), extra_args_(std::move(extra_args)) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "smartcache-redis-XXXXXX").string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
@@ -161,6 +182,7 @@ class RedisServer {
     std::vector<std::string> args = {binary_, "--port", port_text, "--bind", "127.0.0.1",
                                      "--save", "", "--appendonly", "no", "--dir", dir_,
                                      "--logfile", log_path, "--daemonize", "no"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -193,7 +215,7 @@ class RedisServer {
         pid_ = -1;
         return false;
       }
-      if (redis_ping(port_)) return true;
+      if (redis_answers(port_)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     terminate(SIGKILL);
@@ -224,6 +246,7 @@ class RedisServer {
   }
 
   std::string binary_;
+  std::vector<std::string> extra_args_;
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;
@@ -231,10 +254,10 @@ class RedisServer {
 
 /// Starts a RedisServer for a test, or explains why not: nullptr when
 /// redis-server is missing (the caller skips, or fails in CI).
-inline std::unique_ptr<RedisServer> start_redis_or_null() {
+inline std::unique_ptr<RedisServer> start_redis_or_null(std::vector<std::string> extra_args = {}) {
   auto binary = find_redis_server();
   if (!binary) return nullptr;
-  return std::make_unique<RedisServer>(*binary);
+  return std::make_unique<RedisServer>(*binary, std::move(extra_args));
 }
 
 }  // namespace smartcache_test
@@ -251,9 +274,14 @@ inline std::unique_ptr<RedisServer> start_redis_or_null() {
     return;                        \
   } while (false)
 #endif
-#define SMARTCACHE_REQUIRE_REDIS(var)                                                 \
-  auto var = ::smartcache_test::start_redis_or_null();                                \
+#define SMARTCACHE_REQUIRE_REDIS_ARGS_(var, args)                                     \
+  auto var = ::smartcache_test::start_redis_or_null(args);                            \
   if (!var) {                                                                         \
     if (::smartcache_test::running_in_ci()) FAIL("redis-server not found (CI is set)"); \
     SMARTCACHE_TEST_SKIP_("redis-server not found: skipped (install redis-server)");  \
   }
+#define SMARTCACHE_REQUIRE_REDIS(var) SMARTCACHE_REQUIRE_REDIS_ARGS_(var, {})
+/// The same, with extra redis-server arguments:
+///   SMARTCACHE_REQUIRE_REDIS_WITH(redis, "--requirepass", "s3cret");
+#define SMARTCACHE_REQUIRE_REDIS_WITH(var, ...) \
+  SMARTCACHE_REQUIRE_REDIS_ARGS_(var, (std::vector<std::string>{__VA_ARGS__}))

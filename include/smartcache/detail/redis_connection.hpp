@@ -108,6 +108,26 @@ class SigpipeGuard {
 /// A command as argument views (binary-safe; nothing is formatted).
 using Command = std::vector<std::string_view>;
 
+/// True for an error reply that says the server will not serve this
+/// connection at all, whatever the command: not authenticated (NOAUTH), bad
+/// credentials (WRONGPASS, "ERR invalid password", "ERR AUTH ..." / "ERR
+/// Client sent AUTH, but no password is set" of a password the server does
+/// not have), not permitted (NOPERM: an ACL user lacking a command or key
+/// pattern this store needs), or not ready (LOADING, MASTERDOWN, and BUSY: a
+/// script or function is hogging the server). Such replies are treated like
+/// an I/O failure (the pool drops the connection and backs off); any other
+/// error reply (WRONGTYPE on a user's key, ...) is a plain StoreError.
+[[nodiscard]] inline bool is_connection_level_error(std::string_view msg) noexcept {
+  auto starts = [&](std::string_view p) { return msg.substr(0, p.size()) == p; };
+  if (starts("NOAUTH") || starts("WRONGPASS") || starts("NOPERM") || starts("LOADING") ||
+      starts("MASTERDOWN") || starts("BUSY "))
+    return true;
+  if (!starts("ERR ")) return false;
+  return starts("ERR AUTH") || starts("ERR Client sent AUTH") ||
+         msg.find("invalid password") != std::string_view::npos ||
+         msg.find("invalid username-password") != std::string_view::npos;
+}
+
 /// One live hiredis context. Not thread-safe: the pool hands it to one thread at a time.
 class RedisConnection {
  public:
@@ -115,11 +135,14 @@ class RedisConnection {
       : ctx_(std::move(ctx)), guard_sigpipe_(guard_sigpipe) {}
 
   /// Connects, sets the command timeout, authenticates and selects the db.
+  /// AUTH <username> <password> when `username` is set (Redis 6 ACL user),
+  /// AUTH <password> when only `password` is, nothing when neither is.
   /// Throws RedisIoError when the server cannot be reached or refuses us.
   [[nodiscard]] static RedisConnection open(const std::string& host, int port,
                                             std::chrono::milliseconds connect_timeout,
                                             std::chrono::milliseconds command_timeout,
-                                            const std::string& password, int db) {
+                                            const std::string& password, int db,
+                                            const std::string& username = {}) {
     ContextPtr ctx(redisConnectWithTimeout(host.c_str(), port, to_timeval(connect_timeout)));
     if (!ctx) throw RedisIoError("smartcache: redis connect: out of memory");
     if (ctx->err) throw RedisIoError(context_error(ctx.get(), "connect"));
@@ -129,7 +152,10 @@ class RedisConnection {
     // A refused AUTH or SELECT is a setup failure of this connection: treat it
     // like an I/O failure so the pool backs off instead of retrying per call.
     try {
-      if (!password.empty()) conn.expect_ok(conn.command({"AUTH", password}), "AUTH");
+      if (!username.empty())
+        conn.expect_ok(conn.command({"AUTH", username, password}), "AUTH");
+      else if (!password.empty())
+        conn.expect_ok(conn.command({"AUTH", password}), "AUTH");
       if (db != 0) {
         const std::string db_text = std::to_string(db);
         conn.expect_ok(conn.command({"SELECT", db_text}), "SELECT");
@@ -145,14 +171,24 @@ class RedisConnection {
   /// What made the context unusable ("" when it is fine).
   [[nodiscard]] std::string error_message() const {
     if (!ctx_) return "no context";
-    return ctx_->err ? std::string(ctx_->errstr) : std::string();
+    if (ctx_->err) return std::string(ctx_->errstr);
+    return refused_;
   }
 
-  /// True once an I/O error made the context unusable.
-  [[nodiscard]] bool broken() const noexcept { return !ctx_ || ctx_->err != 0; }
+  /// True once an I/O error, or an error reply that refuses the connection
+  /// itself (is_connection_level_error), made the connection unusable.
+  [[nodiscard]] bool broken() const noexcept {
+    return !ctx_ || ctx_->err != 0 || !refused_.empty();
+  }
 
-  /// Runs one command and returns its reply (which may be an error reply).
-  /// Throws RedisIoError on a connection failure.
+  /// True once the server answered a command on this connection (with any
+  /// reply, an ordinary error reply included).
+  [[nodiscard]] bool answered() const noexcept { return answered_; }
+
+  /// Runs one command and returns its reply (which may be an ordinary error
+  /// reply). Throws RedisIoError on a connection failure, and on an error
+  /// reply that refuses the connection (NOAUTH, WRONGPASS, NOPERM, LOADING,
+  /// ...: see is_connection_level_error), which also marks it broken().
   [[nodiscard]] ReplyPtr command(const Command& args) {
     constexpr std::size_t inline_args = 8;
     const char* argv_small[inline_args];
@@ -175,13 +211,14 @@ class RedisConnection {
     ReplyPtr reply(static_cast<redisReply*>(
         redisCommandArgv(ctx_.get(), static_cast<int>(args.size()), argv, lens)));
     if (!reply) throw RedisIoError(context_error(ctx_.get(), "command"));
+    check_refusal(reply.get());
     return reply;
   }
 
   /// Sends every command in one write and reads every reply (one round trip).
   /// All replies are read before returning, so the connection stays in sync
   /// even when some of them are error replies. Throws RedisIoError on a
-  /// connection failure.
+  /// connection failure or a refusing error reply, as command() does.
   [[nodiscard]] std::vector<ReplyPtr> pipeline(const std::vector<Command>& commands) {
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
@@ -205,6 +242,7 @@ class RedisConnection {
         throw RedisIoError(context_error(ctx_.get(), "pipeline"));
       replies.emplace_back(static_cast<redisReply*>(raw));
     }
+    for (const auto& r : replies) check_refusal(r.get());
     return replies;
   }
 
@@ -223,8 +261,19 @@ class RedisConnection {
   }
 
  private:
+  void check_refusal(const redisReply* r) {
+    answered_ = true;
+    if (r->type != REDIS_REPLY_ERROR) return;
+    const std::string_view msg(r->str, r->len);
+    if (!is_connection_level_error(msg)) return;
+    refused_.assign(msg.data(), msg.size());
+    throw RedisIoError("smartcache: redis refused the connection: " + refused_);
+  }
+
   ContextPtr ctx_;
   bool guard_sigpipe_;
+  bool answered_ = false;  // a reply came back
+  std::string refused_;    // the error reply that refused this connection
 };
 
 }  // namespace smartcache::detail

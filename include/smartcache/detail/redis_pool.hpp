@@ -28,18 +28,24 @@ struct RedisPoolSettings {
   std::size_t pool_size = 4;
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
+  std::string username;  // Redis 6 ACL user (AUTH username password)
   std::string password;
   int db = 0;
 };
 
 // Hands each thread its own connection (a hiredis context is not thread-safe),
 // connecting lazily up to pool_size. A connection failure (refused, reset,
-// timeout) drops the connection and every idle sibling (they share the fate
-// of the server), then puts the pool in backoff: until the retry instant every
-// acquire fails at once with StoreError without touching the network; after
-// it, exactly one caller probes with a fresh connection, and the delay doubles
-// (up to backoff_max) each time the probe fails. The probe succeeds when its
-// first command comes back, not when its TCP connect does. Thread-safe.
+// timeout, or an error reply that refuses the connection itself: NOAUTH,
+// WRONGPASS, NOPERM, LOADING, ...) drops the connection and every idle
+// sibling (they share the fate of the server), logs a warning (at most one
+// per 5 s, with the reason), then puts the pool in backoff: until the retry
+// instant every acquire fails at once with StoreError without touching the
+// network; after it, exactly one caller probes with a fresh connection, and
+// the delay doubles (up to backoff_max) each time the probe fails. The probe
+// succeeds when its first command comes back, not when its TCP connect does.
+// healthy() follows the same rule: false until a command has come back, and
+// from each connection failure until a probe's command comes back.
+// Thread-safe.
 class RedisPool {
   using clock = std::chrono::steady_clock;
 
@@ -106,7 +112,7 @@ class RedisPool {
     }
   }
 
-  /// Whether the last connection attempt or command succeeded.
+  /// Whether a command has come back and no connection failure happened since.
   [[nodiscard]] bool healthy() const noexcept { return healthy_.load(std::memory_order_relaxed); }
 
   /// Whether acquire() currently fails fast.
@@ -122,7 +128,8 @@ class RedisPool {
     try {
       auto conn = std::make_unique<RedisConnection>(
           RedisConnection::open(settings_.host, settings_.port, settings_.connect_timeout,
-                                settings_.command_timeout, settings_.password, settings_.db));
+                                settings_.command_timeout, settings_.password, settings_.db,
+                                settings_.username));
       // A probe stays a probe until its first command comes back (see
       // release): a server that accepts connections but never answers must
       // not reset the backoff.
@@ -146,6 +153,14 @@ class RedisPool {
         record_failure_locked(conn ? conn->error_message() : std::string("connection lost"));
     } else if (gen != generation_) {
       --open_;  // opened before a failure: do not trust it
+    } else if (!conn->answered()) {
+      // Nothing came back on it yet: proves nothing about the server.
+      if (failures_ > 0) {
+        --open_;  // a probe that sent no command: let a later caller probe
+        probing_ = false;
+      } else {
+        idle_.push_back(std::move(conn));
+      }
     } else {
       if (failures_ > 0) restored_locked();  // the probe's command came back
       idle_.push_back(std::move(conn));
