@@ -142,6 +142,11 @@ if(_smartcache_snippet_count GREATER 0)
   if(COMMAND smartcache_target_warnings)
     smartcache_target_warnings(smartcache_docs_snippets)
   endif()
+  # Only compiled, never run: no optimisation, no debug info, whatever the
+  # build type, so the check stays quick inside `make test`.
+  if(NOT MSVC)
+    target_compile_options(smartcache_docs_snippets PRIVATE -O0 -g0)
+  endif()
 
   get_property(_smartcache_multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
   if(_smartcache_multi_config)
