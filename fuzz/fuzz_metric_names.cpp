@@ -129,7 +129,7 @@ inline int run(const std::uint8_t* data, std::size_t size) {
       std::memcpy(&ms, &bits, sizeof ms);
       m.record_latency(ms);
       model.add(find_counter("total_requests"), 1);
-      if (!(std::isfinite(ms) && ms >= 0)) model.add(find_counter("latency_rejected"), 1);
+      if (!smartcache::observable_latency(ms)) model.add(find_counter("latency_rejected"), 1);
     } else {
       m.reset();
       model.reset("all");

@@ -114,3 +114,55 @@ TEST_CASE("quantiles stay inside [min, max]", "[metrics][latency]") {
   CHECK(s.p50_latency_ms == 7.0);
   CHECK(s.p999_latency_ms == 7.0);
 }
+
+TEST_CASE("huge latencies are rejected, so the average never overflows to inf",
+          "[metrics][latency][regression]") {
+  smartcache_test::LogCapture logs;
+  CacheMetrics m;
+  m.record_latency(std::numeric_limits<double>::max());
+  m.record_latency(std::numeric_limits<double>::max());
+  m.record_latency(1.0);
+  const auto s = m.get_stats();
+  CHECK(all_finite(s));
+  CHECK(s.total_requests == 3);
+  CHECK(s.latency_rejected == 2);
+  CHECK(s.latency_samples == 1);
+  CHECK(s.avg_latency_ms == 1.0);
+  CHECK(s.max_latency_ms == 1.0);
+}
+
+TEST_CASE("the observable latency range ends at one hour, inclusive", "[metrics][latency]") {
+  static_assert(smartcache::observable_latency(0.0));
+  static_assert(smartcache::observable_latency(smartcache::max_latency_ms));
+  static_assert(!smartcache::observable_latency(-0.001));
+  smartcache_test::LogCapture logs;
+  SECTION("record_latency") {
+    CacheMetrics m;
+    m.record_latency(0.0);
+    m.record_latency(smartcache::max_latency_ms);
+    m.record_latency(std::nextafter(smartcache::max_latency_ms, 1e300));
+    m.record_latency(-std::numeric_limits<double>::min());
+    const auto s = m.get_stats();
+    CHECK(s.latency_samples == 2);
+    CHECK(s.latency_rejected == 2);
+    CHECK(s.max_latency_ms == smartcache::max_latency_ms);
+    CHECK(s.min_latency_ms == 0.0);
+    CHECK(all_finite(s));
+  }
+  SECTION("record_request") {
+    CacheMetrics m;
+    smartcache::RequestRecord r;
+    r.strategy = smartcache::Strategy::compute;
+    r.latency_ms = smartcache::max_latency_ms * 2;
+    m.record_request(r);
+    r.latency_ms = std::numeric_limits<double>::max();
+    m.record_request(r);
+    r.latency_ms = smartcache::max_latency_ms;
+    m.record_request(r);
+    const auto s = m.get_stats();
+    CHECK(s.total_requests == 3);
+    CHECK(s.latency_rejected == 2);
+    CHECK(s.latency_samples == 1);
+    CHECK(all_finite(s));
+  }
+}

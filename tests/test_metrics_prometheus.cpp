@@ -122,15 +122,44 @@ TEST_CASE("namespace and constant labels are configurable and escaped", "[promet
   smartcache::MetricsOptions o;
   o.prometheus_namespace = "bet-svc";  // '-' is not allowed in a metric name
   o.const_labels = {{"instance", "eu\"west\\1\nb"}, {"bad-name", "x"}, {"__reserved", "y"},
-                    {"zone", "collides with zone_requests_total's own label"}};
+                    {"zone", "eu-west"}};
   smartcache::CacheMetrics m(o);
   m.record_latency(1.0);
   const std::string t = m.to_prometheus();
-  CHECK(has_line(t, "bet_svc_requests_total{instance=\"eu\\\"west\\\\1\\nb\"} 1"));
+  CHECK(has_line(t, "bet_svc_requests_total{instance=\"eu\\\"west\\\\1\\nb\",zone=\"eu-west\"} 1"));
   CHECK(t.find("bad-name") == std::string::npos);
   CHECK(t.find("__reserved") == std::string::npos);
-  CHECK(t.find("collides") == std::string::npos);
+  CHECK(has_line(t, "bet_svc_latency_rejected_total{instance=\"eu\\\"west\\\\1\\nb\",zone=\"eu-west\"} 0"));
   CHECK(logs.count(smartcache::LogLevel::warning) == 3);
+  CHECK_FALSE(smartcache_test::check_exposition(t).has_value());
+}
+
+TEST_CASE("a constant label that collides with a family label stays on every other family",
+          "[prometheus][regression]") {
+  smartcache_test::LogCapture logs;
+  smartcache::MetricsOptions o;
+  o.const_labels = {{"zone", "eu-west"}, {"service", "odds"}};
+  smartcache::CacheMetrics m(o);
+  CHECK(logs.count(smartcache::LogLevel::warning) == 1);  // said once, at construction
+  smartcache::RequestRecord r;
+  r.strategy = smartcache::Strategy::serve_fresh;
+  r.vix = smartcache::VixStatus::normal;
+  r.zone = smartcache::Zone::golden;
+  r.lookup = smartcache::Lookup::fresh;
+  r.latency_ms = 0.5;
+  m.record_request(r);
+  const std::string t = m.to_prometheus();
+  // Kept where no family label clashes, in the order given.
+  CHECK(has_line(t, "smartcache_requests_total{zone=\"eu-west\",service=\"odds\"} 1"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_count{zone=\"eu-west\",service=\"odds\"} 1"));
+  // Left out of the zone family only: its own zone label wins.
+  CHECK(has_line(t, "smartcache_zone_requests_total{service=\"odds\",zone=\"golden\"} 1"));
+  CHECK(t.find("zone=\"eu-west\",zone=") == std::string::npos);
+  std::size_t with_const_zone = 0;
+  for (std::size_t pos = 0; (pos = t.find("zone=\"eu-west\"", pos)) != std::string::npos; ++pos)
+    ++with_const_zone;
+  CHECK(with_const_zone > 20);  // every series but the five of zone_requests_total
+  CHECK(logs.count(smartcache::LogLevel::warning) == 1);  // scrapes do not warn again
   CHECK_FALSE(smartcache_test::check_exposition(t).has_value());
 }
 

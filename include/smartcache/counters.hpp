@@ -51,7 +51,7 @@ enum class Counter : std::uint8_t {
   // --- beyond the reference ---
   cache_evictions,         ///< cache: entries a bounded store evicted to make room
   swr_background_dropped,  ///< swr: refreshes dropped because the executor was full or refused
-  latency_rejected,        ///< performance: negative, NaN or infinite latencies not observed
+  latency_rejected,        ///< performance: negative, NaN, infinite or above-an-hour latencies not observed
   latency_unmeasured,      ///< performance: requests whose latency clock failed
 };
 

@@ -26,6 +26,18 @@
 
 namespace smartcache {
 
+/// Latencies above this (one hour, in ms) are not observed: no request through
+/// a cache takes that long, and summing such values could overflow to inf.
+inline constexpr double max_latency_ms = 3'600'000.0;
+
+/// Whether `latency_ms` can be observed: finite, not negative, at most
+/// `max_latency_ms`. NaN fails every comparison, so it is rejected too.
+///
+/// Example: `static_assert(!smartcache::observable_latency(-1.0));`
+[[nodiscard]] constexpr bool observable_latency(double latency_ms) noexcept {
+  return latency_ms >= 0.0 && latency_ms <= max_latency_ms;
+}
+
 /// Options fixed at construction.
 struct MetricsOptions {
   std::string prometheus_namespace = "smartcache";
@@ -64,7 +76,7 @@ class CacheMetrics {
         latency_baseline_(options_.latency_buckets_seconds) {
     set_latency_sampling(options_.latency_sample_rate);
     options_.latency_buckets_seconds = latency_.bounds_seconds();
-    drop_colliding_const_labels();
+    warn_colliding_const_labels();
     // Validate the exposition options once, so a bad label is reported at
     // start-up rather than silently on every scrape.
     std::string probe;
@@ -103,12 +115,13 @@ class CacheMetrics {
 
   /// Records one request and its latency in milliseconds. Every call counts in
   /// `total_requests`; the latency itself is observed only for the sampled
-  /// fraction of calls. Negative, NaN or infinite latencies are not observed
-  /// (counted in `latency_rejected`, logged at most once a second).
+  /// fraction of calls. Negative, NaN, infinite or above-an-hour latencies
+  /// (see `observable_latency`) are not observed: they count in
+  /// `latency_rejected`, logged at most once a second.
   ///
   /// Example: `m.record_latency(elapsed_ms);`
   void record_latency(double latency_ms) noexcept {
-    const bool valid = std::isfinite(latency_ms) && latency_ms >= 0;
+    const bool valid = observable_latency(latency_ms);
     const bool sampled = valid && sampler_.sample();
     if (valid && !sampled) {
       // Nothing to observe: count the request without taking the lock.
@@ -165,7 +178,7 @@ class CacheMetrics {
   void record_request(const RequestRecord& r) noexcept {
     bool observe = r.latency_ms.has_value();
     bool rejected = false;
-    if (observe && !(std::isfinite(*r.latency_ms) && *r.latency_ms >= 0)) {
+    if (observe && !observable_latency(*r.latency_ms)) {
       observe = false;
       rejected = true;
       warn_rejected_latency(*r.latency_ms);
@@ -320,21 +333,17 @@ class CacheMetrics {
   }
 
   // A constant label named like a family's own label (zone, status, ...)
-  // would give that family's series a duplicate label: drop it, loudly.
-  void drop_colliding_const_labels() {
+  // cannot sit on that family's series beside it: the writer leaves it out of
+  // those series only, and it stays on every other family. Said once, here.
+  void warn_colliding_const_labels() const {
     static constexpr std::string_view family_labels[] = {"freshness", "status", "zone", "outcome",
                                                          "result",    "strategy", "kind"};
-    auto& labels = options_.const_labels;
-    for (auto it = labels.begin(); it != labels.end();) {
-      if (std::find(std::begin(family_labels), std::end(family_labels), it->first) !=
-          std::end(family_labels)) {
-        detail::log(LogLevel::warning, "constant label collides with a metric label, dropped",
-                    {{"label", it->first}});
-        it = labels.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    for (const auto& label : options_.const_labels)
+      if (std::find(std::begin(family_labels), std::end(family_labels), label.first) !=
+          std::end(family_labels))
+        detail::log(LogLevel::warning,
+                    "constant label collides with a metric label; left out of that family's series",
+                    {{"label", label.first}});
   }
 
   void observe_locked(double ms) noexcept {

@@ -161,7 +161,7 @@ inline std::string CacheMetrics::to_prometheus() const {
               options_.latency_buckets_seconds, cumulative, latency_count, latency_sum_ms / 1000.0);
 
   w.family("latency_rejected_total", "counter",
-           "Latency observations rejected as negative, NaN or infinite.");
+           "Latency observations rejected as negative, NaN, infinite or above an hour.");
   w.sample("latency_rejected_total", {}, at(Counter::latency_rejected));
 
   w.family("latency_unmeasured_total", "counter",
