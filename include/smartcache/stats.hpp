@@ -62,7 +62,7 @@ struct Stats {
   double avg_cpu_saved_pct = 0;   ///< mean cpu_saved_pct of surgical invalidations
   double vix_panic_rate_pct = 0;  ///< panics / requests that evaluated VIX x 100
   std::uint64_t golden_hour_total = 0;  ///< sum of the five zone counters
-  // --- latency distribution (within 3 % relative error) ---
+  // --- latency distribution (within 1.6 % relative error from 1 ns to 100 s) ---
   double p50_latency_ms = 0;
   double p90_latency_ms = 0;
   double p99_latency_ms = 0;
