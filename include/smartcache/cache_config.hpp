@@ -2,9 +2,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,10 +35,10 @@ struct Config {
   ZoneTable zones = ZoneTable::defaults();
 
   /// Under a VIX warning the fresh TTL and stale window are multiplied by this
-  /// factor (clamped to (0, 1], see `scaled`).
+  /// factor (clamped to (0, 1], see `clamped` and `scaled`).
   double vix_warning_factor = 0.5;
 
-  /// Fraction (clamped to [0, 0.5]) by which each stored entry's fresh TTL is
+  /// Fraction (clamped to [0, 0.5], see `clamped`) by which each stored entry's fresh TTL is
   /// moved at random, so that entries stored together do not expire together.
   double ttl_jitter = 0;
 
@@ -74,6 +77,28 @@ struct Config {
   /// cache is destroyed do nothing.
   std::function<void(std::function<void()>)> executor;
 };
+
+/// `cfg` with every field brought into its allowed range; SmartCache keeps
+/// (and `config()` shows) this result. Rules: `vix_warning_factor` in (0, 1]
+/// (NaN or above 1 -> 1, zero or below -> the smallest positive double);
+/// `ttl_jitter` in [0, 0.5] (NaN -> 0); `stale_if_error` and
+/// `refresh_retry_backoff` at least 0; `refresh_lock_ttl` at least 1 ms;
+/// `refresh_threads` and `refresh_queue` at least 1. Zone policies are
+/// clamped by `ZoneTable::set_policy` already (never negative).
+///
+/// Example: `assert(smartcache::clamped(cfg).ttl_jitter <= 0.5);`
+[[nodiscard]] inline Config clamped(Config cfg) {
+  using std::chrono::milliseconds;
+  if (std::isnan(cfg.vix_warning_factor) || cfg.vix_warning_factor > 1.0) cfg.vix_warning_factor = 1.0;
+  if (cfg.vix_warning_factor <= 0.0) cfg.vix_warning_factor = std::numeric_limits<double>::min();
+  cfg.ttl_jitter = std::isnan(cfg.ttl_jitter) ? 0.0 : std::clamp(cfg.ttl_jitter, 0.0, 0.5);
+  cfg.stale_if_error = std::max(cfg.stale_if_error, milliseconds(0));
+  cfg.refresh_retry_backoff = std::max(cfg.refresh_retry_backoff, milliseconds(0));
+  cfg.refresh_lock_ttl = std::max(cfg.refresh_lock_ttl, milliseconds(1));
+  cfg.refresh_threads = std::max<std::size_t>(cfg.refresh_threads, 1);
+  cfg.refresh_queue = std::max<std::size_t>(cfg.refresh_queue, 1);
+  return cfg;
+}
 
 /// What a request is about: the tags its entry carries (what invalidations
 /// match), the kickoff that selects its zone, and the VIX status of each feed.

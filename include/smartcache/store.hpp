@@ -16,6 +16,9 @@ using WallTime = std::chrono::system_clock::time_point;
 
 /// One cached value with the metadata SmartCache decides on.
 /// Invariant kept by SmartCache: stored_at <= fresh_until <= stale_until.
+/// V needs no default constructor (build an Entry with all its fields, as
+/// `Entry<Price>{Price(1.85), now, now + ttl, now + ttl + window, {}}`); it
+/// must be copy-constructible, since a hit hands the caller a copy.
 template <class V>
 struct Entry {
   V value{};

@@ -83,14 +83,7 @@ class CacheCore {
   using V = value_type;
 
   CacheCore(std::shared_ptr<Store> s, Config c, CacheMetrics& m)
-      : store(std::move(s)), cfg(std::move(c)), metrics(m) {
-    const auto zero = std::chrono::milliseconds(0);
-    cfg.stale_if_error = std::max(cfg.stale_if_error, zero);
-    cfg.refresh_retry_backoff = std::max(cfg.refresh_retry_backoff, zero);
-    // apply_jitter clamps the same way; a request judges freshness with this
-    // allowance so that a TTL jittered upwards is honoured.
-    jitter = std::isnan(cfg.ttl_jitter) ? 0.0 : std::clamp(cfg.ttl_jitter, 0.0, 0.5);
-  }
+      : store(std::move(s)), cfg(clamped(std::move(c))), metrics(m), jitter(cfg.ttl_jitter) {}
 
   // The zone's policy, shortened under a VIX warning.
   [[nodiscard]] ZonePolicy policy_for(Zone zone, VixStatus vix) const noexcept {
@@ -103,13 +96,9 @@ class CacheCore {
   [[nodiscard]] Entry<V> make_entry(V value, WallTime now, ZonePolicy p,
                                     std::vector<std::string> entry_tags) const {
     const auto ttl = jitter > 0 ? apply_jitter(p.fresh_ttl, jitter, jitter_bits()) : p.fresh_ttl;
-    Entry<V> e;
-    e.value = std::move(value);
-    e.stored_at = now;
-    e.fresh_until = now + ttl;
-    e.stale_until = e.fresh_until + p.stale_window + cfg.stale_if_error;
-    e.tags = std::move(entry_tags);
-    return e;
+    const WallTime fresh_until = now + ttl;
+    return Entry<V>{std::move(value), now, fresh_until, fresh_until + p.stale_window + cfg.stale_if_error,
+                    std::move(entry_tags)};
   }
 
   // An entry is fresh until its own fresh horizon, but never longer than the
@@ -266,6 +255,9 @@ class CacheCore {
   RefreshTracker refreshes;
   SingleFlight<V> flight;
   LifetimeGate gate;
+  // cfg.ttl_jitter, read on every miss: apply_jitter clamps the same way, and a
+  // request judges freshness with this allowance so that a TTL jittered
+  // upwards is honoured.
   double jitter = 0;
 };
 

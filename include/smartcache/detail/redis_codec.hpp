@@ -203,20 +203,17 @@ template <class V, class Codec>
   // Each tag needs at least its 4-byte length: a count beyond that is corrupt,
   // and checking first keeps a hostile count from reserving gigabytes.
   if (tag_count > r.remaining() / 4) throw StoreError("smartcache: corrupt tag count");
-  Entry<V> e;
-  e.tags.reserve(tag_count);
+  std::vector<std::string> tags;
+  tags.reserve(tag_count);
   for (std::uint32_t i = 0; i < tag_count; ++i) {
     std::uint32_t len = 0;
     std::string_view tag;
     if (!r.u32(len) || !r.bytes(len, tag)) throw StoreError("smartcache: truncated tag");
-    e.tags.emplace_back(tag);
+    tags.emplace_back(tag);
   }
   std::optional<V> value = Codec::decode(r.rest());
   if (!value) throw StoreError("smartcache: codec rejected the stored bytes");
-  e.value = std::move(*value);
-  e.stored_at = ns_to_wall(stored);
-  e.fresh_until = ns_to_wall(fresh);
-  e.stale_until = ns_to_wall(stale);
+  Entry<V> e{std::move(*value), ns_to_wall(stored), ns_to_wall(fresh), ns_to_wall(stale), std::move(tags)};
   return e;
 }
 

@@ -51,12 +51,12 @@ class alignas(64) S3FifoShard {
     const std::uint32_t id = find(hash, key);
     if (id == npos) return std::nullopt;
     Node& n = nodes_[id];
-    if (now >= n.entry.stale_until) {
+    if (now >= n.entry->stale_until) {
       remove(id);
       return std::nullopt;
     }
     if (n.freq < max_freq) ++n.freq;
-    return n.entry;
+    return *n.entry;
   }
 
   // Returns the number of OTHER entries evicted to make room.
@@ -71,7 +71,7 @@ class alignas(64) S3FifoShard {
       return 0;
     }
     if (existing != npos) {
-      Entry<V>& stored = nodes_[existing].entry;
+      Entry<V>& stored = *nodes_[existing].entry;
       if (stored.tags == entry.tags) {  // a refresh: the tag index stays as it is
         stored = std::move(entry);
         return 0;
@@ -97,7 +97,7 @@ class alignas(64) S3FifoShard {
       throw;
     }
     Node& n = nodes_[id];
-    n.entry = std::move(entry);
+    n.entry.emplace(std::move(entry));
     n.freq = 0;
     push_back(ghost_.take(hash) ? main_ : small_, id);
     guarded(id, [&] { tag(id); });
@@ -175,7 +175,7 @@ class alignas(64) S3FifoShard {
     std::uint8_t freq = 0;
     std::uint64_t hash = 0;
     CompactKey key;
-    Entry<V> entry;
+    std::optional<Entry<V>> entry;  // empty while the slot is free (V needs no default)
   };
 
   struct List {
@@ -234,7 +234,7 @@ class alignas(64) S3FifoShard {
   // Returns a slot that is in no list, no index and no tag set to the free list.
   void release(std::uint32_t id) noexcept {
     Node& n = nodes_[id];
-    n.entry = Entry<V>{};  // release the value now, not when the slot is reused
+    n.entry.reset();  // release the value now, not when the slot is reused
     n.key.clear();
     free_.push_back(id);  // cannot reallocate: capacity reserved in allocate()
   }
@@ -281,15 +281,15 @@ class alignas(64) S3FifoShard {
     for (std::size_t i = 0; i < sweep_budget && !nodes_.empty(); ++i) {
       if (sweep_cursor_ >= nodes_.size()) sweep_cursor_ = 0;
       const auto id = static_cast<std::uint32_t>(sweep_cursor_++);
-      if (nodes_[id].queue != Queue::none && now >= nodes_[id].entry.stale_until) remove(id);
+      if (nodes_[id].queue != Queue::none && now >= nodes_[id].entry->stale_until) remove(id);
     }
   }
 
   void tag(std::uint32_t id) {
-    tags_.add(id, nodes_[id].entry.tags);
+    tags_.add(id, nodes_[id].entry->tags);
   }
 
-  void untag(std::uint32_t id) noexcept { tags_.remove(id, nodes_[id].entry.tags); }
+  void untag(std::uint32_t id) noexcept { tags_.remove(id, nodes_[id].entry->tags); }
 
   auto hash_of() const noexcept {
     return [this](std::uint32_t id) noexcept { return nodes_[id].hash; };
@@ -297,7 +297,7 @@ class alignas(64) S3FifoShard {
 
   auto tags_of() const noexcept {
     return [this](std::uint32_t id) -> const std::vector<std::string>& {
-      return nodes_[id].entry.tags;
+      return nodes_[id].entry->tags;
     };
   }
 
