@@ -47,3 +47,12 @@ set_tests_properties(cmake_install_for_find_package PROPERTIES
   FIXTURES_SETUP smartcache_installed LABELS consumer TIMEOUT ${SMARTCACHE_TEST_TIMEOUT})
 _smartcache_consumer_test(find_package -DEXPECT_REDIS=${_consumer_expect_redis})
 set_tests_properties(cmake_find_package PROPERTIES FIXTURES_REQUIRED smartcache_installed)
+
+# BUILD_TESTING=OFF switches the tests off (configure only).
+add_test(NAME cmake_build_testing_off
+  COMMAND ${CMAKE_COMMAND}
+    -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+    -DBINARY_DIR=${_consumer_bin}/build-testing
+    -DGENERATOR=${CMAKE_GENERATOR}
+    -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/build_testing_off.cmake)
+set_tests_properties(cmake_build_testing_off PROPERTIES LABELS consumer TIMEOUT ${SMARTCACHE_TEST_TIMEOUT})
