@@ -9,7 +9,14 @@
 //   GET /healthz   "ok"
 //
 //   metrics_server [--host 127.0.0.1] [--port 9464] [--speed 60] [--seed 42]
-//                  [--matches 30] [--cost-scale 0.05]
+//                  [--matches 30] [--cost-scale 0.05] [--workers 256]
+//
+// A scrape endpoint must stay answerable while clients misbehave: reads time
+// out after 1 s (an idle or stalled connection frees its worker), a request
+// body is at most 64 KiB (a larger Content-Length gets 413 from its headers),
+// keep-alive connections close after 1 s idle, and --workers threads serve
+// connections, so that /metrics and /healthz answer while 100 idle or
+// slow-drip (slowloris) connections are open.
 //
 // --port 0 picks a free port (printed). SIGINT / SIGTERM stop it cleanly:
 // the handler only sets a flag; a watcher thread stops the server.
@@ -48,6 +55,7 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 9464;
   double speed = 60;  // simulated seconds per real second
+  std::size_t workers = 256;
   sim::Options sim;
 };
 
@@ -62,6 +70,7 @@ struct Options {
              "  --seed N           random seed (default 42)\n"
              "  --matches N        matches per simulated day (default 30)\n"
              "  --cost-scale X     scales the model's 0.2-2 ms CPU cost (default 0.05)\n"
+             "  --workers N        connections served at once (default 256)\n"
              "  --help             this text\n");
   std::exit(code);
 }
@@ -84,6 +93,8 @@ Options parse(int argc, char** argv) {
       o.sim.matches = static_cast<int>(args.number(1, 1000));
     else if (a == "--cost-scale")
       o.sim.cost_scale = args.number(0, 100);
+    else if (a == "--workers")
+      o.workers = static_cast<std::size_t>(args.number(1, 4096));
     else
       args.unknown();
   }
@@ -110,6 +121,26 @@ int main(int argc, char** argv) {
   day.skip_to(10 * sim::hour_ms);  // start the live day at 10:00, when traffic picks up
 
   httplib::Server server;
+  // Bounded in time and size, with enough workers: see the header comment.
+  const std::size_t workers = opt.workers;
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  server.set_read_timeout(1, 0);
+  server.set_write_timeout(1, 0);
+  server.set_keep_alive_timeout(1);
+  constexpr std::size_t max_body = 64 * 1024;
+  server.set_payload_max_length(max_body);
+  // Refuse an oversized body from its headers, before anything waits for it.
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const std::string length = req.get_header_value("Content-Length");
+    const bool digits = length.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || length.size() > 6 || (!length.empty() && std::stoul(length) > max_body)) {
+      res.status = 413;
+      res.set_header("Connection", "close");
+      res.set_content("request body too large\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.to_prometheus(), std::string(sc::prometheus_content_type));
   });

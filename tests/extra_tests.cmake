@@ -79,6 +79,19 @@ function(smartcache_register_example_tests)
       smartcache_target_warnings(smartcache_http_get)
     endif()
 
+    # 100 idle or slow-drip connections must not stall /metrics or /healthz.
+    add_executable(smartcache_slow_clients ${dir}/slow_clients.cpp)
+    target_link_libraries(smartcache_slow_clients PRIVATE httplib::httplib Threads::Threads)
+    target_compile_features(smartcache_slow_clients PRIVATE cxx_std_17)
+    if(COMMAND smartcache_target_warnings)
+      smartcache_target_warnings(smartcache_slow_clients)
+    endif()
+    add_test(NAME smartcache_metrics_server_slow_clients
+             COMMAND ${SMARTCACHE_BASH} ${dir}/slow_clients.sh $<TARGET_FILE:metrics_server>
+                     $<TARGET_FILE:smartcache_http_get> $<TARGET_FILE:smartcache_slow_clients>)
+    set_tests_properties(smartcache_metrics_server_slow_clients PROPERTIES
+                         LABELS "integration;examples" TIMEOUT 60)
+
     add_test(NAME smartcache_prometheus_scrape
              COMMAND ${SMARTCACHE_BASH} ${dir}/prometheus_scrape.sh
                      $<TARGET_FILE:metrics_server> $<TARGET_FILE:smartcache_http_get>
