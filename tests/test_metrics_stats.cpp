@@ -3,6 +3,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "support/catch.hpp"
 
@@ -74,4 +75,28 @@ TEST_CASE("Stats compare by value", "[stats]") {
   CHECK(a == b);
   m.increment(smartcache::Counter::vix_normal);
   CHECK(a != m.get_stats());
+}
+
+TEST_CASE("Stats has one field per counter, and equality looks at every field", "[metrics][stats]") {
+  smartcache::Stats base;
+  std::vector<std::string> names;
+  base.for_each([&](std::string_view n, double) { names.emplace_back(n); });
+  REQUIRE(names.size() == smartcache::counter_count + 13);
+  for (std::size_t i = 0; i < smartcache::counter_count; ++i)
+    CHECK(names[i] == smartcache::to_string(static_cast<smartcache::Counter>(i)));
+  // Changing any single field makes the snapshots differ.
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    smartcache::Stats other = base;
+    std::size_t k = 0;
+    // Bump field i through its name: the visitor order is the declaration order.
+    const auto bump = [&](auto& field) { field = field + 1; };
+#define SMARTCACHE_TEST_BUMP(field, ...) if (k++ == i) bump(other.field);
+    SMARTCACHE_COUNTERS(SMARTCACHE_TEST_BUMP)
+    SMARTCACHE_STATS_DERIVED(SMARTCACHE_TEST_BUMP)
+#undef SMARTCACHE_TEST_BUMP
+    if (other != base) ++differing;
+    CHECK(other.get(names[i]) == base.get(names[i]).value() + 1);
+  }
+  CHECK(differing == names.size());
 }

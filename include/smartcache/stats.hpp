@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "counters.hpp"
+
 namespace smartcache {
 
 /// A consistent snapshot of the metrics window (what happened since the last
@@ -20,40 +22,11 @@ namespace smartcache {
 ///   fmt::print("hit rate {:.1f}% p99 {:.3f} ms\n", s.hit_rate_pct, s.p99_latency_ms);
 ///   s.for_each([](std::string_view name, double value) { ... });
 struct Stats {
-  // --- the reference's 28 counters ---
-  std::uint64_t cache_hit_fresh = 0;
-  std::uint64_t cache_hit_stale = 0;
-  std::uint64_t cache_miss = 0;
-  std::uint64_t cache_errors = 0;
-  std::uint64_t vix_panic_detected = 0;
-  std::uint64_t vix_warning_detected = 0;
-  std::uint64_t vix_normal = 0;
-  std::uint64_t cache_bypass_vix = 0;
-  std::uint64_t golden_hour_standard = 0;
-  std::uint64_t golden_hour_warmup = 0;
-  std::uint64_t golden_hour_prematch = 0;
-  std::uint64_t golden_hour_golden = 0;
-  std::uint64_t golden_hour_active = 0;
-  std::uint64_t swr_served_fresh = 0;
-  std::uint64_t swr_served_stale = 0;
-  std::uint64_t swr_too_stale = 0;
-  std::uint64_t swr_background_success = 0;
-  std::uint64_t swr_background_error = 0;
-  std::uint64_t surgical_invalidation = 0;
-  std::uint64_t full_invalidation = 0;
-  std::uint64_t markets_affected_logical = 0;
-  std::uint64_t cache_keys_deleted_actual = 0;
-  std::uint64_t markets_preserved = 0;
-  std::uint64_t strategy_bypass = 0;
-  std::uint64_t strategy_compute = 0;
-  std::uint64_t strategy_serve_stale = 0;
-  std::uint64_t strategy_serve_fresh = 0;
-  std::uint64_t total_requests = 0;
-  // --- counters beyond the reference ---
-  std::uint64_t cache_evictions = 0;
-  std::uint64_t swr_background_dropped = 0;
-  std::uint64_t latency_rejected = 0;
-  std::uint64_t latency_unmeasured = 0;
+  // --- one field per counter (SMARTCACHE_COUNTERS): the reference's 28, then ours ---
+#define SMARTCACHE_STATS_COUNTER_FIELD(name, category) std::uint64_t name = 0;
+  SMARTCACHE_COUNTERS(SMARTCACHE_STATS_COUNTER_FIELD)
+#undef SMARTCACHE_STATS_COUNTER_FIELD
+
   // --- the reference's 7 derived gauges (0 when their denominator is 0) ---
   double avg_latency_ms = 0;      ///< mean of the observed (sampled) latencies
   double max_latency_ms = 0;
@@ -62,6 +35,7 @@ struct Stats {
   double avg_cpu_saved_pct = 0;   ///< mean cpu_saved_pct of surgical invalidations
   double vix_panic_rate_pct = 0;  ///< panics / requests that evaluated VIX x 100
   std::uint64_t golden_hour_total = 0;  ///< sum of the five zone counters
+
   // --- latency distribution (within 1.6 % relative error from 1 ns to 100 s) ---
   double p50_latency_ms = 0;
   double p90_latency_ms = 0;
@@ -70,55 +44,18 @@ struct Stats {
   std::uint64_t latency_samples = 0;  ///< observations behind the figures above
   double latency_sample_rate = 1;     ///< configuration, not reset by any reset
 
+/// The fields after the counters, in declaration order: X(name).
+#define SMARTCACHE_STATS_DERIVED(X)                                                      \
+  X(avg_latency_ms) X(max_latency_ms) X(min_latency_ms) X(hit_rate_pct) X(avg_cpu_saved_pct) \
+  X(vix_panic_rate_pct) X(golden_hour_total) X(p50_latency_ms) X(p90_latency_ms)             \
+  X(p99_latency_ms) X(p999_latency_ms) X(latency_samples) X(latency_sample_rate)
+
   /// Calls f(std::string_view name, double value) for every field, in declaration order.
   template <class F>
   void for_each(F&& f) const {
-#define SMARTCACHE_STATS_VISIT(field) f(std::string_view(#field), static_cast<double>(field))
-    SMARTCACHE_STATS_VISIT(cache_hit_fresh);
-    SMARTCACHE_STATS_VISIT(cache_hit_stale);
-    SMARTCACHE_STATS_VISIT(cache_miss);
-    SMARTCACHE_STATS_VISIT(cache_errors);
-    SMARTCACHE_STATS_VISIT(vix_panic_detected);
-    SMARTCACHE_STATS_VISIT(vix_warning_detected);
-    SMARTCACHE_STATS_VISIT(vix_normal);
-    SMARTCACHE_STATS_VISIT(cache_bypass_vix);
-    SMARTCACHE_STATS_VISIT(golden_hour_standard);
-    SMARTCACHE_STATS_VISIT(golden_hour_warmup);
-    SMARTCACHE_STATS_VISIT(golden_hour_prematch);
-    SMARTCACHE_STATS_VISIT(golden_hour_golden);
-    SMARTCACHE_STATS_VISIT(golden_hour_active);
-    SMARTCACHE_STATS_VISIT(swr_served_fresh);
-    SMARTCACHE_STATS_VISIT(swr_served_stale);
-    SMARTCACHE_STATS_VISIT(swr_too_stale);
-    SMARTCACHE_STATS_VISIT(swr_background_success);
-    SMARTCACHE_STATS_VISIT(swr_background_error);
-    SMARTCACHE_STATS_VISIT(surgical_invalidation);
-    SMARTCACHE_STATS_VISIT(full_invalidation);
-    SMARTCACHE_STATS_VISIT(markets_affected_logical);
-    SMARTCACHE_STATS_VISIT(cache_keys_deleted_actual);
-    SMARTCACHE_STATS_VISIT(markets_preserved);
-    SMARTCACHE_STATS_VISIT(strategy_bypass);
-    SMARTCACHE_STATS_VISIT(strategy_compute);
-    SMARTCACHE_STATS_VISIT(strategy_serve_stale);
-    SMARTCACHE_STATS_VISIT(strategy_serve_fresh);
-    SMARTCACHE_STATS_VISIT(total_requests);
-    SMARTCACHE_STATS_VISIT(cache_evictions);
-    SMARTCACHE_STATS_VISIT(swr_background_dropped);
-    SMARTCACHE_STATS_VISIT(latency_rejected);
-    SMARTCACHE_STATS_VISIT(latency_unmeasured);
-    SMARTCACHE_STATS_VISIT(avg_latency_ms);
-    SMARTCACHE_STATS_VISIT(max_latency_ms);
-    SMARTCACHE_STATS_VISIT(min_latency_ms);
-    SMARTCACHE_STATS_VISIT(hit_rate_pct);
-    SMARTCACHE_STATS_VISIT(avg_cpu_saved_pct);
-    SMARTCACHE_STATS_VISIT(vix_panic_rate_pct);
-    SMARTCACHE_STATS_VISIT(golden_hour_total);
-    SMARTCACHE_STATS_VISIT(p50_latency_ms);
-    SMARTCACHE_STATS_VISIT(p90_latency_ms);
-    SMARTCACHE_STATS_VISIT(p99_latency_ms);
-    SMARTCACHE_STATS_VISIT(p999_latency_ms);
-    SMARTCACHE_STATS_VISIT(latency_samples);
-    SMARTCACHE_STATS_VISIT(latency_sample_rate);
+#define SMARTCACHE_STATS_VISIT(field, ...) f(std::string_view(#field), static_cast<double>(field));
+    SMARTCACHE_COUNTERS(SMARTCACHE_STATS_VISIT)
+    SMARTCACHE_STATS_DERIVED(SMARTCACHE_STATS_VISIT)
 #undef SMARTCACHE_STATS_VISIT
   }
 
@@ -148,13 +85,11 @@ struct Stats {
     return out;
   }
 
+  /// Field-wise equality.
   friend bool operator==(const Stats& a, const Stats& b) noexcept {
-    bool same = true;
-    a.for_each([&](std::string_view n, double v) {
-      auto w = b.get(n);
-      if (!w || *w != v) same = false;
-    });
-    return same;
+#define SMARTCACHE_STATS_SAME(field, ...) && a.field == b.field
+    return true SMARTCACHE_COUNTERS(SMARTCACHE_STATS_SAME) SMARTCACHE_STATS_DERIVED(SMARTCACHE_STATS_SAME);
+#undef SMARTCACHE_STATS_SAME
   }
   friend bool operator!=(const Stats& a, const Stats& b) noexcept { return !(a == b); }
 };

@@ -15,38 +15,9 @@ inline Stats CacheMetrics::make_stats(const std::array<std::uint64_t, counter_co
   const auto at = [&w](Counter c) { return w[index(c)]; };
   const auto ratio_pct = [](double num, double den) { return den > 0 ? num / den * 100.0 : 0.0; };
   Stats s;
-  s.cache_hit_fresh = at(Counter::cache_hit_fresh);
-  s.cache_hit_stale = at(Counter::cache_hit_stale);
-  s.cache_miss = at(Counter::cache_miss);
-  s.cache_errors = at(Counter::cache_errors);
-  s.vix_panic_detected = at(Counter::vix_panic_detected);
-  s.vix_warning_detected = at(Counter::vix_warning_detected);
-  s.vix_normal = at(Counter::vix_normal);
-  s.cache_bypass_vix = at(Counter::cache_bypass_vix);
-  s.golden_hour_standard = at(Counter::golden_hour_standard);
-  s.golden_hour_warmup = at(Counter::golden_hour_warmup);
-  s.golden_hour_prematch = at(Counter::golden_hour_prematch);
-  s.golden_hour_golden = at(Counter::golden_hour_golden);
-  s.golden_hour_active = at(Counter::golden_hour_active);
-  s.swr_served_fresh = at(Counter::swr_served_fresh);
-  s.swr_served_stale = at(Counter::swr_served_stale);
-  s.swr_too_stale = at(Counter::swr_too_stale);
-  s.swr_background_success = at(Counter::swr_background_success);
-  s.swr_background_error = at(Counter::swr_background_error);
-  s.surgical_invalidation = at(Counter::surgical_invalidation);
-  s.full_invalidation = at(Counter::full_invalidation);
-  s.markets_affected_logical = at(Counter::markets_affected_logical);
-  s.cache_keys_deleted_actual = at(Counter::cache_keys_deleted_actual);
-  s.markets_preserved = at(Counter::markets_preserved);
-  s.strategy_bypass = at(Counter::strategy_bypass);
-  s.strategy_compute = at(Counter::strategy_compute);
-  s.strategy_serve_stale = at(Counter::strategy_serve_stale);
-  s.strategy_serve_fresh = at(Counter::strategy_serve_fresh);
-  s.total_requests = at(Counter::total_requests);
-  s.cache_evictions = at(Counter::cache_evictions);
-  s.swr_background_dropped = at(Counter::swr_background_dropped);
-  s.latency_rejected = at(Counter::latency_rejected);
-  s.latency_unmeasured = at(Counter::latency_unmeasured);
+#define SMARTCACHE_STATS_FROM_WINDOW(name, category) s.name = at(Counter::name);
+  SMARTCACHE_COUNTERS(SMARTCACHE_STATS_FROM_WINDOW)
+#undef SMARTCACHE_STATS_FROM_WINDOW
 
   s.latency_samples = latency.count();
   if (s.latency_samples > 0) {
