@@ -1,7 +1,9 @@
 // RedisStore benchmarks: a fresh hit through SmartCache over RedisStore vs a
-// raw hiredis GET of the same bytes on the same server, and the put path vs a
-// raw SET. Ratios between rows of one run are the figure; absolute times
-// depend on the machine.
+// raw hiredis GET of the same bytes on the same server, the put path vs a
+// raw SET, and how a put grows with its tag count (BM_RedisStorePutTags: it
+// must grow linearly; Redis serves nobody else while the put script runs).
+// Ratios between rows of one run are the figure; absolute times depend on
+// the machine.
 //
 // Uses the redis-server of SMARTCACHE_BENCH_REDIS=host:port when set, else
 // starts its own on a free loopback port (redis-server must be in PATH).
@@ -219,6 +221,39 @@ void BM_RedisStorePutUntagged(benchmark::State& state) {
   for (auto _ : state) store.put("u", e, now);
 }
 
+// RedisStore::put of an entry with state.range(0) tags, each after its own
+// lookup (as SmartCache does), so the script checks the invalidation markers.
+// state.range(1) = 1: every tag's scope marker hash and the any-of hash exist
+// (each tag was invalidated once as a scope, with a market the entry lacks),
+// the worst case for the check; 0: no invalidation happened. Only the put is
+// timed (manual time): the lookup is one MGET whatever the tags.
+void BM_RedisStorePutTags(benchmark::State& state) {
+  using clock = std::chrono::steady_clock;
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const bool markers = state.range(1) != 0;
+  const std::string prefix = "bench:tags:" + std::to_string(n) + (markers ? ":m:" : ":0:");
+  Store store(options(prefix));
+  store.clear();
+  std::vector<std::string> tags;
+  tags.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) tags.push_back("tag:" + std::to_string(i));
+  if (markers) {
+    for (const auto& t : tags) (void)store.erase_tagged(t, {"other-market"});
+    (void)store.erase_tagged("", {"other-market"});
+  }
+  const auto now = std::chrono::system_clock::now();
+  const auto e = bench_entry(64, now, tags);
+  for (auto _ : state) {
+    (void)store.get("k", now);
+    const auto t0 = clock::now();
+    store.put("k", e, now);
+    state.SetIterationTime(std::chrono::duration<double>(clock::now() - t0).count());
+  }
+  auto check = store.get("k", now);
+  if (!check || check->tags.size() != n) state.SkipWithError("the tagged entry was not stored");
+  state.counters["tags"] = static_cast<double>(n);
+}
+
 }  // namespace
 
 BENCHMARK(BM_RawHiredisGet)->Arg(64)->Arg(4096);
@@ -228,5 +263,9 @@ BENCHMARK(BM_PairedHitVsRawGet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RawHiredisSet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RedisStorePutUntagged)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RedisStorePutTagged)->Arg(64)->Arg(4096);
+BENCHMARK(BM_RedisStorePutTags)
+    ->ArgsProduct({{1, 10, 100, 1000, 2000, 10000}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -215,6 +215,41 @@ TEST_CASE("the distributed refresh lock lets exactly one instance refresh", "[re
   CHECK_FALSE(key_exists(redis->port(), a.store->lock_key("hot")));
 }
 
+TEST_CASE("entries with 1,000 and 2,000 tags are cached within the default command timeout",
+          "[redis][cache][tags]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  RedisOptions o = options_for(redis->port());
+  o.command_timeout = RedisOptions{}.command_timeout;  // 50 ms
+  CacheMetrics metrics;
+  auto store = std::make_shared<Store>(o);
+  Cache cache(store, inline_config(wall), metrics);
+  auto context = [](std::size_t n) {
+    RequestContext ctx;
+    for (std::size_t i = 0; i < n; ++i) ctx.tags.push_back("tag:" + std::to_string(i));
+    return ctx;
+  };
+
+  for (const std::size_t n : {std::size_t{1000}, std::size_t{2000}}) {
+    const auto ctx = context(n);
+    const std::string key = "wide" + std::to_string(n);
+    CHECK(cache.get_or_compute(key, constant("v"), ctx).strategy == Strategy::compute);
+    auto again = cache.get_or_compute(key, constant("unused"), ctx);
+    CHECK(again.strategy == Strategy::serve_fresh);
+    CHECK(again.value == "v");
+  }
+  CHECK(metrics.get_stats().cache_errors == 0);
+  CHECK(store->healthy());
+
+  SECTION("more than max_tags_per_entry: served, counted once, not cached, store still healthy") {
+    const auto ctx = context(Store::max_tags_per_entry + 1);
+    CHECK(cache.get_or_compute("too-wide", constant("v"), ctx).value == "v");
+    CHECK(metrics.get_stats().cache_errors == 1);  // the refused put
+    CHECK_FALSE(key_exists(redis->port(), store->entry_key("too-wide")));
+    CHECK(store->healthy());
+  }
+}
+
 TEST_CASE("a dead Redis: every request computed, errors counted, nothing thrown", "[redis][cache]") {
   FakeWall wall;
   Instance a(smartcache_test::pick_free_port(), inline_config(wall));  // nobody listens

