@@ -7,7 +7,7 @@
 //     (and record_request_timed: the same ratio for a whole timed request)
 //   record_request             <= 1.5 x  floor_mutex_increment (one lock for six counters)
 //   to_prometheus              <= 5 us
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <array>
 #include <atomic>

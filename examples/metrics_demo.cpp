@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 namespace sc = smartcache;
 

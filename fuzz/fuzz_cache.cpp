@@ -25,7 +25,7 @@
 #include <vector>
 
 #include <smartcache/memory_store.hpp>
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 #include <smartcache/smart_cache.hpp>
 
 #include "fuzz_common.hpp"

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include "fuzz_common.hpp"
 #include "support/exposition_checker.hpp"

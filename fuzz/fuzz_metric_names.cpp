@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include "fuzz_common.hpp"
 #include "support/exposition_checker.hpp"

@@ -1,5 +1,5 @@
 // LatencyHistogram: quantile accuracy, exact Prometheus buckets, window subtraction.
-#include <smartcache/histogram.hpp>
+#include <smartcache/detail/metrics/histogram.hpp>
 
 #include <algorithm>
 #include <cmath>

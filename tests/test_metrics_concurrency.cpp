@@ -1,6 +1,6 @@
 // Many threads record while others reset, snapshot and export: nothing is lost,
 // nothing races (this file runs under ThreadSanitizer in CI).
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <atomic>
 #include <thread>

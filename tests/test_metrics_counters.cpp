@@ -1,5 +1,5 @@
 // Counters, names, categories and the window-vs-lifetime semantics of resets.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <string>
 

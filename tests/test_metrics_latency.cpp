@@ -1,5 +1,5 @@
 // Latency figures: bad input, min/max/avg, quantiles, no inf or NaN.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <algorithm>
 #include <cmath>

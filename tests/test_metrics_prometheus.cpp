@@ -1,5 +1,5 @@
 // The exposition: structure, names, escaping, monotonic across resets, promtool.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <string>
 

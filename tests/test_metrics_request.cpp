@@ -1,5 +1,5 @@
 // record_request / record_invalidation: one call, every counter of the request.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include "support/catch.hpp"
 

@@ -1,5 +1,5 @@
 // Latency sampling: every request counts, only observations are sampled.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <cmath>
 #include <limits>

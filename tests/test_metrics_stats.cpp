@@ -1,5 +1,5 @@
 // Stats: names, lookup by name, the visitor and JSON.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include <set>
 #include <string>

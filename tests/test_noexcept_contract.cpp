@@ -1,5 +1,5 @@
 // Compile-time contracts: recording never throws.
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 
 #include "support/catch.hpp"
 

@@ -1,7 +1,7 @@
 // The exposition writer (names, escaping, values, constant labels, families)
 // and the exposition checker the other tests rely on, both held against promtool.
-#include <smartcache/histogram.hpp>
-#include <smartcache/prometheus.hpp>
+#include <smartcache/detail/metrics/histogram.hpp>
+#include <smartcache/detail/exposition/writer.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -22,7 +22,7 @@
 #include "detail/thread_pool.hpp"
 #include "log.hpp"
 #include "memory_store.hpp"
-#include "metrics.hpp"
+#include <smartcache/metrics/metrics.hpp>
 #include "policy.hpp"
 #include "store.hpp"
 #include "tags.hpp"

@@ -1,22 +1,20 @@
-// smartcache - umbrella header: everything except redis_store.hpp (which needs hiredis).
+// smartcache - umbrella header: everything except what needs hiredis
+// (<smartcache/redis_store.hpp>).
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#define SMARTCACHE_VERSION_MAJOR 0
-#define SMARTCACHE_VERSION_MINOR 1
-#define SMARTCACHE_VERSION_PATCH 0
-
-#include "cache_config.hpp"
-#include "counters.hpp"
-#include "histogram.hpp"
-#include "log.hpp"
-#include "memory_store.hpp"
-#include "metrics.hpp"
-#include "policy.hpp"
-#include "prometheus.hpp"
-#include "records.hpp"
-#include "smart_cache.hpp"
-#include "stats.hpp"
-#include "store.hpp"
-#include "tags.hpp"
-#include "types.hpp"
+#include <smartcache/cache_config.hpp>
+#include <smartcache/log.hpp>
+#include <smartcache/memory_store.hpp>
+#include <smartcache/metrics/counters.hpp>
+#include <smartcache/metrics/metrics.hpp>
+#include <smartcache/metrics/prometheus.hpp>
+#include <smartcache/metrics/records.hpp>
+#include <smartcache/metrics/snapshot.hpp>
+#include <smartcache/metrics/stats.hpp>
+#include <smartcache/policy.hpp>
+#include <smartcache/smart_cache.hpp>
+#include <smartcache/store.hpp>
+#include <smartcache/tags.hpp>
+#include <smartcache/types.hpp>
+#include <smartcache/version.hpp>

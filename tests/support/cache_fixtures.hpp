@@ -16,7 +16,7 @@
 
 #include <smartcache/cache_config.hpp>
 #include <smartcache/memory_store.hpp>
-#include <smartcache/metrics.hpp>
+#include <smartcache/smartcache.hpp>
 #include <smartcache/smart_cache.hpp>
 
 namespace smartcache_test {

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include <smartcache/stats.hpp>
+#include <smartcache/metrics/stats.hpp>
 #include <smartcache/store.hpp>
 
 namespace smartcache_test {

@@ -18,7 +18,7 @@
 
 #include "../cache_config.hpp"
 #include "../log.hpp"
-#include "../metrics.hpp"
+#include <smartcache/metrics/metrics.hpp>
 #include "../policy.hpp"
 #include "../store.hpp"
 #include "../tags.hpp"

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "../log.hpp"
-#include "../metrics.hpp"
+#include <smartcache/metrics/metrics.hpp>
 #include "clock.hpp"
 
 namespace smartcache::detail {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "types.hpp"
+#include <smartcache/types.hpp>
 
 namespace smartcache {
 

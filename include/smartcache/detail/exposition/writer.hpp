@@ -1,4 +1,4 @@
-// smartcache - Prometheus text exposition (format 0.0.4): the writer of metric families.
+// smartcache - ExpositionWriter: metric families as Prometheus text lines.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,21 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "detail/exposition_text.hpp"
+#include <smartcache/detail/exposition/text.hpp>
+#include <smartcache/detail/metrics/names.hpp>
 
-namespace smartcache {
+namespace smartcache::detail {
 
-/// The Content-Type of `CacheMetrics::to_prometheus()` output, for an HTTP
-/// `/metrics` handler.
-///
-/// Example:
-///   res.set_content(metrics.to_prometheus(), std::string(smartcache::prometheus_content_type));
-inline constexpr std::string_view prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
-
-/// Constant labels added to every exported series: (name, value) pairs.
-using Labels = std::vector<std::pair<std::string, std::string>>;
-
-namespace detail {
 
 // The namespace as a metric-name prefix that `promtool check metrics` does not
 // lint: sanitized, ':' (reserved for recording rules) replaced by '_', and
@@ -62,16 +52,14 @@ namespace detail {
 ///   // smartcache_requests_total{service="odds"} 42
 class ExpositionWriter {
  public:
-  /// `ns` is sanitized (see exposition_namespace). Constant labels with an
-  /// invalid or reserved name (`__*`, `le`, `quantile`) or a name already
-  /// given are dropped and listed by dropped_const_labels(); values are escaped.
+  /// `ns` is sanitized (see exposition_namespace). Constant labels that
+  /// `const_label_problem` rejects are dropped and listed by
+  /// dropped_const_labels(); values are escaped.
   ExpositionWriter(std::string& out, std::string_view ns, const Labels& const_labels)
       : line_(out), prefix_(exposition_namespace(ns) + '_') {
-    for (const auto& [name, value] : const_labels) {
-      bool keep = is_valid_label_name(name) && name != "le" && name != "quantile";
-      for (const auto& kept : const_labels_)
-        if (kept.name == name) keep = false;
-      if (!keep) {
+    for (std::size_t i = 0; i < const_labels.size(); ++i) {
+      const auto& [name, value] = const_labels[i];
+      if (!const_label_problem(const_labels, i).empty()) {
         note_dropped(name);
         continue;
       }
@@ -255,5 +243,4 @@ class ExpositionWriter {
   std::string scratch_le_;
 };
 
-}  // namespace detail
-}  // namespace smartcache
+}  // namespace smartcache::detail

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "counters.hpp"
+#include <smartcache/metrics/counters.hpp>
 
 namespace smartcache {
 

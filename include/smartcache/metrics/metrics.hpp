@@ -15,14 +15,16 @@
 #include <utility>
 #include <vector>
 
-#include "counters.hpp"
-#include "detail/sampler.hpp"
-#include "histogram.hpp"
-#include "log.hpp"
-#include "prometheus.hpp"
-#include "records.hpp"
-#include "stats.hpp"
-#include "types.hpp"
+#include <smartcache/detail/metrics/histogram.hpp>
+#include <smartcache/detail/metrics/make_stats.hpp>
+#include <smartcache/detail/metrics/names.hpp>
+#include <smartcache/detail/metrics/sampler.hpp>
+#include <smartcache/log.hpp>
+#include <smartcache/metrics/counters.hpp>
+#include <smartcache/metrics/records.hpp>
+#include <smartcache/metrics/snapshot.hpp>
+#include <smartcache/metrics/stats.hpp>
+#include <smartcache/types.hpp>
 
 namespace smartcache {
 
@@ -77,13 +79,12 @@ class CacheMetrics {
     set_latency_sampling(options_.latency_sample_rate);
     options_.latency_buckets_seconds = latency_.bounds_seconds();
     warn_colliding_const_labels();
-    // Validate the exposition options once, so a bad label is reported at
-    // start-up rather than silently on every scrape.
-    std::string probe;
-    detail::ExpositionWriter writer(probe, options_.prometheus_namespace, options_.const_labels);
-    for (const auto& name : writer.dropped_const_labels())
-      detail::log(LogLevel::warning, "invalid constant label dropped from the exposition",
-                  {{"label", name}});
+    // Validate the constant labels once, so a bad one is reported at start-up
+    // rather than silently on every scrape (expositions drop it).
+    for (std::size_t i = 0; i < options_.const_labels.size(); ++i)
+      if (const auto problem = detail::const_label_problem(options_.const_labels, i); !problem.empty())
+        detail::log(LogLevel::warning, "invalid constant label dropped from the exposition",
+                    {{"label", options_.const_labels[i].first}, {"reason", std::string(problem)}});
   }
 
   CacheMetrics(const CacheMetrics&) = delete;
@@ -292,13 +293,37 @@ class CacheMetrics {
       cpu_sum = cpu_saved_sum_ - cpu_saved_baseline_sum_;
       cpu_count = cpu_saved_count_ - cpu_saved_baseline_count_;
     }
-    Stats s = make_stats(window, latency, min_ms, max_ms, cpu_sum, cpu_count);
+    Stats s = detail::make_stats(window, latency, min_ms, max_ms, cpu_sum, cpu_count);
+    s.latency_sample_rate = latency_sample_rate();
+    return s;
+  }
+
+  /// The lifetime series, copied under the lock in one go: what every
+  /// exposition writes. Counters here never go backwards (resets move only
+  /// the baselines behind `get_stats()`).
+  ///
+  /// Example: `std::uint64_t n = m.snapshot().counter(smartcache::Counter::total_requests);`
+  [[nodiscard]] MetricsSnapshot snapshot() const {
+    MetricsSnapshot s;
+    s.latency_bounds_seconds = options_.latency_buckets_seconds;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      s.counters = lifetime_locked();
+      s.latency_cumulative = latency_.cumulative_counts();
+      s.latency_count = latency_.count();
+      s.latency_sum_ms = latency_.sum_ms();
+      s.cpu_saved_count = cpu_saved_count_;
+      s.cpu_saved_sum_pct = cpu_saved_sum_;
+    }
     s.latency_sample_rate = latency_sample_rate();
     return s;
   }
 
   /// The lifetime series in the Prometheus text format 0.0.4 (serve it with
   /// `prometheus_content_type`). `promtool check metrics` accepts it as is.
+  /// Recording knows no output format: this is `write_prometheus(snapshot(), ...)`,
+  /// defined in <smartcache/metrics/prometheus.hpp> (the umbrella header
+  /// includes it).
   ///
   /// Example: `res.set_content(m.to_prometheus(), std::string(smartcache::prometheus_content_type));`
   [[nodiscard]] std::string to_prometheus() const;
@@ -336,11 +361,9 @@ class CacheMetrics {
   // cannot sit on that family's series beside it: the writer leaves it out of
   // those series only, and it stays on every other family. Said once, here.
   void warn_colliding_const_labels() const {
-    static constexpr std::string_view family_labels[] = {"freshness", "status", "zone", "outcome",
-                                                         "result",    "strategy", "kind"};
     for (const auto& label : options_.const_labels)
-      if (std::find(std::begin(family_labels), std::end(family_labels), label.first) !=
-          std::end(family_labels))
+      if (std::find(std::begin(detail::partition_labels), std::end(detail::partition_labels),
+                    label.first) != std::end(detail::partition_labels))
         detail::log(LogLevel::warning,
                     "constant label collides with a metric label; left out of that family's series",
                     {{"label", label.first}});
@@ -375,9 +398,6 @@ class CacheMetrics {
     }
   }
 
-  static Stats make_stats(const std::array<std::uint64_t, counter_count>& w,
-                          const detail::LatencyHistogram& latency, double min_ms, double max_ms,
-                          double cpu_sum, std::uint64_t cpu_count);
 
   MetricsOptions options_;
   detail::Sampler sampler_;
@@ -412,4 +432,3 @@ inline CacheMetrics& global_metrics() {
 
 }  // namespace smartcache
 
-#include "detail/metrics_export.hpp"

@@ -11,45 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <smartcache/detail/metrics/names.hpp>
+
 namespace smartcache::detail {
-
-constexpr bool is_ascii_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-/// True when `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-///
-/// Example: `is_valid_metric_name("smartcache_requests_total")  // true`
-[[nodiscard]] constexpr bool is_valid_metric_name(std::string_view name) noexcept {
-  if (name.empty() || is_ascii_digit(name.front())) return false;
-  for (char c : name)
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != ':') return false;
-  return true;
-}
-
-/// True when `name` matches `[a-zA-Z_][a-zA-Z0-9_]*` and does not start with
-/// the reserved `__`.
-///
-/// Example: `is_valid_label_name("__name__")  // false`
-[[nodiscard]] constexpr bool is_valid_label_name(std::string_view name) noexcept {
-  if (name.empty() || is_ascii_digit(name.front())) return false;
-  if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-  for (char c : name)
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_') return false;
-  return true;
-}
-
-/// Makes a valid metric name: every invalid character becomes '_', a leading
-/// digit gets a '_' prefix, an empty name becomes "smartcache".
-///
-/// Example: `sanitize_metric_name("odds-api")  // "odds_api"`
-[[nodiscard]] inline std::string sanitize_metric_name(std::string_view name) {
-  if (name.empty()) return "smartcache";
-  std::string out;
-  out.reserve(name.size() + 1);
-  if (is_ascii_digit(name.front())) out += '_';
-  for (char c : name) out += (is_ascii_letter(c) || is_ascii_digit(c) || c == '_' || c == ':') ? c : '_';
-  return out;
-}
 
 // The length of the well-formed UTF-8 sequence starting at s[i] (1 to 4), or
 // 0 when the bytes there are not one (overlong, surrogate, past U+10FFFF,
