@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 namespace {
 

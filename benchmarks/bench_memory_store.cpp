@@ -8,7 +8,7 @@
 //   with the thread's CPU clock; its `ratio` counter (store / baseline) is the
 //   figure to quote, robust to a machine busy with other work.
 // SPDX-License-Identifier: MIT
-#include <smartcache/memory_store.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include <smartcache/memory_store.hpp>
+#include <smartcache/stores/memory_store.hpp>
 #include <smartcache/smartcache.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "fuzz_common.hpp"
 

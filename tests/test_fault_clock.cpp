@@ -6,8 +6,8 @@
 #include <cmath>
 #include <string>
 
-#include <smartcache/memory_store.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include <smartcache/memory_store.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

@@ -1,6 +1,6 @@
 // smartcache tests - MemoryStore: Store concept, expiry, tags, capacity, S3-FIFO, threads.
 // SPDX-License-Identifier: MIT
-#include <smartcache/memory_store.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/catch.hpp"
 

@@ -9,11 +9,11 @@
 #include <thread>
 #include <vector>
 
-#include <smartcache/detail/invalidation_guard.hpp>
-#include <smartcache/detail/lifetime_gate.hpp>
-#include <smartcache/detail/refresh_tracker.hpp>
-#include <smartcache/detail/single_flight.hpp>
-#include <smartcache/detail/thread_pool.hpp>
+#include <smartcache/detail/core/invalidation_guard.hpp>
+#include <smartcache/detail/core/lifetime_gate.hpp>
+#include <smartcache/detail/core/refresh_tracker.hpp>
+#include <smartcache/detail/core/single_flight.hpp>
+#include <smartcache/detail/core/thread_pool.hpp>
 
 #include "support/catch.hpp"
 

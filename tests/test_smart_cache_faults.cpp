@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

@@ -6,7 +6,7 @@
 #include <utility>
 #include <string>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <smartcache/detail/single_flight.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/detail/core/single_flight.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

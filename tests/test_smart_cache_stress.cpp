@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/catch.hpp"
 #include "support/faulty_store.hpp"

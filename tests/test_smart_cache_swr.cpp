@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"

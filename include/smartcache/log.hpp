@@ -110,6 +110,24 @@ class LogThrottle {
   std::atomic<std::int64_t> suppressed_{0};
 };
 
+using LogFields = std::vector<std::pair<std::string, std::string>>;
+
+// Logs a warning at most once per `throttle` interval, with how many calls it
+// kept quiet since the last one ("suppressed"). `fields()` (returning
+// LogFields) runs only when the warning is written, so a quiet call costs an
+// atomic load. Never throws: the library's failure paths call it.
+template <class MakeFields>
+void warn_throttled_with(LogThrottle& throttle, std::string_view message, MakeFields&& fields) noexcept {
+  const std::int64_t suppressed = throttle.permit();
+  if (suppressed < 0) return;
+  try {
+    LogFields f = fields();
+    f.emplace_back("suppressed", std::to_string(suppressed));
+    log(LogLevel::warning, message, std::move(f));
+  } catch (...) {
+  }
+}
+
 }  // namespace detail
 
 /// Installs the handler that receives every log record of the library and

@@ -12,8 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "store.hpp"
-#include "types.hpp"
+#include <smartcache/types.hpp>
 
 namespace smartcache {
 

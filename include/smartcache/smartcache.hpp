@@ -3,9 +3,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <smartcache/cache_config.hpp>
+#include <smartcache/cache.hpp>
+#include <smartcache/config.hpp>
 #include <smartcache/log.hpp>
-#include <smartcache/memory_store.hpp>
 #include <smartcache/metrics/counters.hpp>
 #include <smartcache/metrics/metrics.hpp>
 #include <smartcache/metrics/prometheus.hpp>
@@ -13,8 +13,9 @@
 #include <smartcache/metrics/snapshot.hpp>
 #include <smartcache/metrics/stats.hpp>
 #include <smartcache/policy.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/request.hpp>
 #include <smartcache/store.hpp>
+#include <smartcache/stores/memory_store.hpp>
 #include <smartcache/tags.hpp>
 #include <smartcache/types.hpp>
 #include <smartcache/version.hpp>

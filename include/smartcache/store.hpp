@@ -8,11 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace smartcache {
+#include <smartcache/types.hpp>
 
-/// Wall-clock time point used for everything stored: entries are shared
-/// between processes (RedisStore), so their horizons are absolute wall time.
-using WallTime = std::chrono::system_clock::time_point;
+namespace smartcache {
 
 /// One cached value with the metadata SmartCache decides on.
 /// Invariant kept by SmartCache: stored_at <= fresh_until <= stale_until.

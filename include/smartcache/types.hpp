@@ -3,11 +3,16 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string_view>
 
 namespace smartcache {
+
+/// Wall-clock time point used for everything stored: entries are shared
+/// between processes (RedisStore), so their horizons are absolute wall time.
+using WallTime = std::chrono::system_clock::time_point;
 
 /// Volatility status of one market feed; a request summarises all of its feeds
 /// into one status with `vix_status_summary` (panic > warning > normal).

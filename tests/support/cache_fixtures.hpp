@@ -14,10 +14,10 @@
 #include <thread>
 #include <utility>
 
-#include <smartcache/cache_config.hpp>
-#include <smartcache/memory_store.hpp>
+#include <smartcache/config.hpp>
+#include <smartcache/stores/memory_store.hpp>
 #include <smartcache/smartcache.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 namespace smartcache_test {
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <smartcache/memory_store.hpp>
+#include <smartcache/stores/memory_store.hpp>
 #include <smartcache/store.hpp>
 
 namespace smartcache_test {

@@ -107,7 +107,8 @@ class CacheMetrics {
   bool increment(std::string_view name, std::uint64_t n = 1) noexcept {
     const auto c = parse_counter(name);
     if (!c) {
-      warn_throttled(unknown_name_throttle_, "unknown counter name ignored", "name", name);
+      detail::warn_throttled_with(unknown_name_throttle_, "unknown counter name ignored",
+                             [name] { return detail::LogFields{{"name", std::string(name)}}; });
       return false;
     }
     increment(*c, n);
@@ -382,22 +383,9 @@ class CacheMetrics {
   }
 
   void warn_rejected_latency(double ms) noexcept {
-    warn_throttled(rejected_latency_throttle_, "invalid latency not observed", "latency_ms",
-                   fmt::format("{}", ms));
+    detail::warn_throttled_with(rejected_latency_throttle_, "invalid latency not observed",
+                           [ms] { return detail::LogFields{{"latency_ms", fmt::format("{}", ms)}}; });
   }
-
-  static void warn_throttled(detail::LogThrottle& throttle, std::string_view message,
-                             std::string_view field, std::string_view value) noexcept {
-    const std::int64_t suppressed = throttle.permit();
-    if (suppressed < 0) return;
-    try {
-      detail::log(LogLevel::warning, message,
-                  {{std::string(field), std::string(value)},
-                   {"suppressed_since_last", std::to_string(suppressed)}});
-    } catch (...) {
-    }
-  }
-
 
   MetricsOptions options_;
   detail::Sampler sampler_;

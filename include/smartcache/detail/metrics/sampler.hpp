@@ -8,22 +8,9 @@
 #include <cstdint>
 #include <limits>
 
-namespace smartcache::detail {
+#include <smartcache/detail/util/mix.hpp>
 
-// splitmix64: tiny state, good enough statistics for sampling decisions, and
-// cheap enough (a few ns) to sit in front of the metrics lock.
-inline std::uint64_t thread_random() noexcept {
-  thread_local std::uint64_t state = [] {
-    const auto here = reinterpret_cast<std::uintptr_t>(&state);
-    const auto now = static_cast<std::uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
-    return static_cast<std::uint64_t>(here) ^ (now * 0x9E3779B97F4A7C15ull);
-  }();
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+namespace smartcache::detail {
 
 // Holds a sampling rate in [0, 1] and answers "sample this one?" without locks.
 class Sampler {

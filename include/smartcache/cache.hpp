@@ -16,17 +16,17 @@
 #include <type_traits>
 #include <utility>
 
-#include "cache_config.hpp"
-#include "detail/cache_core.hpp"
-#include "detail/request_scope.hpp"
-#include "detail/thread_pool.hpp"
-#include "log.hpp"
-#include "memory_store.hpp"
+#include <smartcache/config.hpp>
+#include <smartcache/request.hpp>
+#include <smartcache/detail/core/cache_core.hpp>
+#include <smartcache/detail/core/request_scope.hpp>
+#include <smartcache/detail/core/thread_pool.hpp>
+#include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
-#include "policy.hpp"
-#include "store.hpp"
-#include "tags.hpp"
-#include "types.hpp"
+#include <smartcache/policy.hpp>
+#include <smartcache/store.hpp>
+#include <smartcache/tags.hpp>
+#include <smartcache/types.hpp>
 
 namespace smartcache {
 

@@ -13,11 +13,11 @@
 #include <utility>
 #include <vector>
 
-#include "../store.hpp"
-#include "compact_key.hpp"
-#include "ghost_fifo.hpp"
-#include "key_index.hpp"
-#include "tag_index.hpp"
+#include <smartcache/store.hpp>
+#include <smartcache/detail/memory/compact_key.hpp>
+#include <smartcache/detail/memory/ghost_fifo.hpp>
+#include <smartcache/detail/memory/key_index.hpp>
+#include <smartcache/detail/memory/tag_index.hpp>
 
 namespace smartcache::detail {
 

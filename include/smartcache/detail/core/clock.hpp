@@ -8,6 +8,8 @@
 #include <functional>
 #include <thread>
 
+#include <smartcache/detail/util/mix.hpp>
+
 namespace smartcache::detail {
 
 using SteadyClockFn = std::function<std::chrono::steady_clock::time_point()>;
@@ -39,16 +41,8 @@ inline std::chrono::system_clock::time_point read_clock(const WallClockFn& clock
   return clock ? clock() : coarse_wall_now();
 }
 
-// splitmix64 on a thread-local state: TTL jitter needs spread, not quality,
-// and must not contend between threads or read a clock per draw.
-inline std::uint64_t jitter_bits() noexcept {
-  thread_local std::uint64_t state =
-      static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) ^
-      0x9E3779B97F4A7C15ULL;
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+// TTL jitter needs spread, not quality, and must not contend between threads
+// or read a clock per draw.
+inline std::uint64_t jitter_bits() noexcept { return thread_random(); }
 
 }  // namespace smartcache::detail

@@ -12,8 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "detail/s3fifo_shard.hpp"
-#include "store.hpp"
+#include <smartcache/detail/memory/s3fifo_shard.hpp>
+#include <smartcache/detail/util/mix.hpp>
+#include <smartcache/store.hpp>
 
 namespace smartcache {
 
@@ -166,11 +167,8 @@ class MemoryStore {
   // finaliser (splitmix64) spreads it over both ends, top bits pick the shard,
   // bottom bits the index slot.
   static std::uint64_t hash(std::string_view key) noexcept {
-    std::uint64_t z = static_cast<std::uint64_t>(std::hash<std::string_view>{}(key));
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return detail::mix64(static_cast<std::uint64_t>(std::hash<std::string_view>{}(key)) +
+                         detail::golden_gamma);
   }
 
   Shard& shard(std::uint64_t h) const noexcept {

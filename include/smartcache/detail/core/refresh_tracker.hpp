@@ -11,7 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "../store.hpp"
+#include <smartcache/store.hpp>
 
 namespace smartcache::detail {
 

@@ -4,9 +4,9 @@
 
 #include <chrono>
 
-#include "../log.hpp"
+#include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
-#include "clock.hpp"
+#include <smartcache/detail/core/clock.hpp>
 
 namespace smartcache::detail {
 
@@ -16,10 +16,8 @@ inline LogThrottle& latency_clock_warnings() noexcept {
 }
 
 inline void warn_latency_clock(const char* what) noexcept {
-  const auto suppressed = latency_clock_warnings().permit();
-  if (suppressed < 0) return;
-  log(LogLevel::warning, "latency clock failed; request served without a latency sample",
-      {{"reason", what}, {"suppressed", std::to_string(suppressed)}});
+  warn_throttled_with(latency_clock_warnings(), "latency clock failed; request served without a latency sample",
+                 [what] { return LogFields{{"reason", what}}; });
 }
 
 // Owns the RequestRecord of one request. The latency clock is read only when

@@ -16,18 +16,18 @@
 #include <utility>
 #include <vector>
 
-#include "../cache_config.hpp"
-#include "../log.hpp"
+#include <smartcache/config.hpp>
+#include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
-#include "../policy.hpp"
-#include "../store.hpp"
-#include "../tags.hpp"
-#include "clock.hpp"
-#include "invalidation_guard.hpp"
-#include "lifetime_gate.hpp"
-#include "refresh_tracker.hpp"
-#include "single_flight.hpp"
-#include "store_traits.hpp"
+#include <smartcache/policy.hpp>
+#include <smartcache/store.hpp>
+#include <smartcache/tags.hpp>
+#include <smartcache/detail/core/clock.hpp>
+#include <smartcache/detail/core/invalidation_guard.hpp>
+#include <smartcache/detail/core/lifetime_gate.hpp>
+#include <smartcache/detail/core/refresh_tracker.hpp>
+#include <smartcache/detail/core/single_flight.hpp>
+#include <smartcache/detail/core/store_traits.hpp>
 
 namespace smartcache::detail {
 
@@ -44,17 +44,11 @@ inline std::string current_exception_message() noexcept {
   return "unknown exception";
 }
 
-// Logs `message` with the current exception's text, at most once per interval per site.
+// A throttled warning about `key`, with the current exception's text.
 inline void warn_throttled(LogThrottle& throttle, std::string_view message, std::string_view key) noexcept {
-  const auto suppressed = throttle.permit();
-  if (suppressed < 0) return;
-  try {
-    log(LogLevel::warning, message,
-        {{"key", std::string(key)},
-         {"error", current_exception_message()},
-         {"suppressed", std::to_string(suppressed)}});
-  } catch (...) {
-  }
+  warn_throttled_with(throttle, message, [&] {
+    return LogFields{{"key", std::string(key)}, {"error", current_exception_message()}};
+  });
 }
 
 inline LogThrottle& store_error_throttle() noexcept {
