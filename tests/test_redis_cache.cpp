@@ -250,6 +250,42 @@ TEST_CASE("entries with 1,000 and 2,000 tags are cached within the default comma
   }
 }
 
+TEST_CASE("a list under an entry key: the request is computed as a miss and the list replaced",
+          "[redis][cache][foreign]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWall wall;
+  Instance a(redis->port(), inline_config(wall));
+  auto raw = smartcache::detail::RedisConnection::open("127.0.0.1", redis->port(), 1s, 1s, "", 0);
+  auto type_of = [&](const std::string& key) {
+    auto r = raw.command({"TYPE", key});
+    return std::string(r->str, r->len);
+  };
+  struct Case {
+    const char* key;
+    RequestContext ctx;
+  };
+  const std::vector<Case> cases{{"g6", {}}, {"g7", {{"match:1", "btts"}, std::nullopt, {}}}};
+  std::uint64_t misses = 0;
+  for (const auto& c : cases) {
+    CAPTURE(c.key);
+    const std::string redis_key = a.store->entry_key(c.key);
+    (void)raw.command({"RPUSH", redis_key, "a", "b"});
+    auto r = a.cache.get_or_compute(c.key, constant("computed"), c.ctx);
+    CHECK(r.strategy == Strategy::compute);
+    CHECK(r.value == "computed");
+    CHECK(type_of(redis_key) == "string");  // the put replaced the list
+    ++misses;
+    auto again = a.cache.get_or_compute(c.key, constant("unused"), c.ctx);
+    CHECK(again.strategy == Strategy::serve_fresh);
+    CHECK(again.value == "computed");
+  }
+  const auto s = a.metrics.get_stats();
+  CHECK(s.cache_miss == misses);  // a foreign type reads as absent: a plain miss...
+  CHECK(s.cache_errors == 0);     // ...not a store error
+  CHECK(s.cache_hit_fresh == misses);
+  CHECK(a.store->healthy());
+}
+
 TEST_CASE("a dead Redis: every request computed, errors counted, nothing thrown", "[redis][cache]") {
   FakeWall wall;
   Instance a(smartcache_test::pick_free_port(), inline_config(wall));  // nobody listens

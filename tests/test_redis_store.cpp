@@ -690,6 +690,42 @@ TEST_CASE("RedisStore reports Redis errors and corrupt values as StoreError", "[
   CHECK(store.get("ok", t0)->value == "v");
 }
 
+TEST_CASE("a key of another Redis type under an entry's name: a miss, replaced by the put, one warning",
+          "[redis][foreign]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  smartcache_test::LogCapture logs;
+  RedisStore<std::string> store(options_for(redis->port()));
+  Raw raw(redis->port());
+  raw({"RPUSH", store.entry_key("g6"), "a", "b"});
+  raw({"HSET", store.entry_key("h"), "f", "v"});
+  raw({"SADD", store.entry_key("s"), "m"});
+
+  CHECK_FALSE(store.get("g6", t0).has_value());  // MGET answers nil for a list
+  store.put("g6", entry<std::string>("v", {"m"}), t0);
+  CHECK(raw.text({"TYPE", store.entry_key("g6")}) == "string");
+  CHECK(store.get("g6", t0)->value == "v");
+  auto w = warnings(logs);
+  REQUIRE(w.size() == 1);
+  CHECK(has_field_containing(w[0], "list"));
+  CHECK(has_field_containing(w[0], store.entry_key("g6")));
+
+  // Untagged after a lookup (the script too), and other types: replaced,
+  // and the warnings throttled.
+  CHECK_FALSE(store.get("h", t0).has_value());
+  store.put("h", entry<std::string>("v"), t0);
+  CHECK_FALSE(store.get("s", t0).has_value());
+  store.put("s", entry<std::string>("v"), t0);
+  CHECK(store.get("h", t0)->value == "v");
+  CHECK(store.get("s", t0)->value == "v");
+  CHECK(warnings(logs).size() == 1);
+  CHECK(store.healthy());
+
+  // Replacing our own entry is not worth a word.
+  (void)store.get("g6", t0);
+  store.put("g6", entry<std::string>("v2", {"m"}), t0);
+  CHECK(warnings(logs).size() == 1);
+}
+
 TEST_CASE("RedisStore authenticates and selects its database", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   Raw raw(redis->port());

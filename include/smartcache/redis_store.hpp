@@ -129,7 +129,10 @@ class RedisStore {
 
   /// The entry under `key`, or nullopt when absent or past stale_until.
   /// One round trip (MGET). Throws StoreError on failure, CorruptEntryError
-  /// (a StoreError) when the stored bytes do not decode.
+  /// (a StoreError) when the stored bytes do not decode. A key of another
+  /// Redis type (a list, a hash, ...) under the entry's name reads as absent:
+  /// MGET answers nil for it, and telling it apart would cost a command on
+  /// every miss. The put that follows the miss replaces it and logs a warning.
   ///
   /// Example:
   ///   if (auto e = store.get("odds:42", std::chrono::system_clock::now())) use(e->value);
@@ -162,6 +165,10 @@ class RedisStore {
 
   /// Writes (or replaces) the entry, expiring in Redis at entry.stale_until,
   /// and indexes it under each of its tags, atomically and in one round trip.
+  /// A key of another Redis type under the entry's name is replaced too; the
+  /// put script notices it (TYPE, server-side) and logs a warning, at most
+  /// one per 5 s (a put without tags and without a preceding lookup on this
+  /// thread is a plain SET, which replaces it silently).
   /// An entry already past stale_until is not written. Neither is a value
   /// that an invalidation (by any instance, matching its tags) overtook since
   /// this thread's get or try_lock_refresh of the key: its compute began
@@ -214,8 +221,12 @@ class RedisStore {
       args.insert(args.end(), {std::string_view(frame), std::string_view(px_text),
                                std::string_view(tag_px), std::string_view(seen)});
       for (const auto& t : tags) args.emplace_back(t);
-      auto conn = pool_.acquire();
-      (void)detail::run_script(*conn, detail::put_script(), std::move(args));
+      detail::ReplyPtr reply;
+      {
+        auto conn = pool_.acquire();
+        reply = detail::run_script(*conn, detail::put_script(), std::move(args));
+      }
+      if (reply->type == REDIS_REPLY_STRING) note_foreign_type(k, std::string(reply->str, reply->len));
       return 0;
     });
   }
@@ -405,6 +416,19 @@ class RedisStore {
     return s;
   }
 
+  // The put replaced a key of another Redis type under an entry's name:
+  // something else writes under this store's prefix. Worth a warning (at most
+  // one per 5 s), not an error: the lookup saw a miss, the value is stored.
+  void note_foreign_type(const std::string& redis_key, std::string type) noexcept {
+    if (const auto suppressed = foreign_type_throttle_.permit(); suppressed >= 0) {
+      try {
+        detail::log(LogLevel::warning, "redis entry key held another Redis type; replaced by the entry",
+            {{"key", redis_key}, {"type", std::move(type)}, {"suppressed", std::to_string(suppressed)}});
+      } catch (...) {
+      }
+    }
+  }
+
   // Bytes that do not decode are the entry's fault, not the server's.
   static Entry<V> decode_or_corrupt(std::string_view bytes) {
     try {
@@ -450,6 +474,7 @@ class RedisStore {
 
   RedisOptions options_;
   detail::RedisPool pool_;
+  detail::LogThrottle foreign_type_throttle_{std::chrono::seconds(5)};
 };
 
 }  // namespace smartcache

@@ -79,7 +79,9 @@ struct LuaScript {
 // before computing ('' = unknown: no check), ARGV[5 .. 4+n] = tag names
 // (distinct). A value computed before an invalidation that matches its tags
 // (by any instance: the markers live in Redis) is not written; returns 0
-// then, else 1. The value is refused when, with T its tags and seen ARGV[4]:
+// then. Else returns 1, or, when the entry key held a key of another Redis
+// type (a list, a hash, ...: GET cannot see it, SET replaces it), that
+// type's name. The value is refused when, with T its tags and seen ARGV[4]:
 // x:cleared > seen; or x:any[t] > seen for some t in T; or, for some scope s
 // in T, x:scope:s[f] > seen for some f in T ∪ {'*'}, f ~= s (f == '*' too
 // when s is itself the tag '*').
@@ -142,6 +144,7 @@ if ARGV[4] ~= '' then
     end
   end
 end
+local previous = redis.call('TYPE', KEYS[1])['ok']
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local tag_px = tonumber(ARGV[3])
 for i = 1, n do
@@ -149,6 +152,7 @@ for i = 1, n do
   redis.call('SADD', set, KEYS[1])
   if redis.call('PTTL', set) < tag_px then redis.call('PEXPIRE', set, tag_px) end
 end
+if previous ~= 'none' and previous ~= 'string' then return previous end
 return 1
 )lua";
 
