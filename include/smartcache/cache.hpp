@@ -104,110 +104,24 @@ class SmartCache {
     static_assert(std::is_invocable_r_v<value_type, F&>, "compute must be callable as value_type()");
     static_assert(std::is_copy_constructible_v<std::decay_t<F>>,
                   "compute must be copyable: a copy runs the background refresh");
-    auto& core = *core_;
-    detail::RequestScope scope(core.metrics, core.cfg.latency_clock);
+    detail::RequestScope scope(core_->metrics, core_->cfg.latency_clock);
     RequestRecord& rec = scope.record;
-
-    if (!core.cfg.enabled) {
-      rec.strategy = Strategy::compute;
-      return Result<value_type>{compute(), Strategy::compute, std::nullopt, VixStatus::normal, {}};
-    }
-    const VixStatus vix = vix_status_summary(ctx.vix);
-    rec.vix = vix;
-    if (vix == VixStatus::panic) {
-      rec.strategy = Strategy::bypass;
-      return Result<value_type>{compute(), Strategy::bypass, std::nullopt, vix, {}};
-    }
-    WallTime now;
-    try {
-      now = detail::read_clock(core.cfg.wall_clock);
-    } catch (...) {
-      detail::warn_throttled(detail::wall_clock_throttle(), "wall clock failed; request computed, not cached", key);
-      rec.strategy = Strategy::compute;
-      return Result<value_type>{compute(), Strategy::compute, std::nullopt, vix, {}};
-    }
-    const Zone zone = core.cfg.zones.zone_for(ctx.kickoff, now);
-    rec.zone = zone;
-    const ZonePolicy policy = core.policy_for(zone, vix);
-
-    bool store_ok = true;
-    // Built in place (no move of the entry): this is the fresh hit's hot path.
-    std::optional<Entry<value_type>> entry = [&]() -> std::optional<Entry<value_type>> {
-      try {
-        return core.store->get(key, now);
-      } catch (const CorruptEntryError&) {
-        ++rec.store_errors;  // the store works: the computed value overwrites the entry
-        detail::warn_throttled(detail::store_error_throttle(), "corrupt entry in the store; recomputed",
-                               key);
-        return std::nullopt;
-      } catch (...) {
-        ++rec.store_errors;
-        store_ok = false;
-        detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
-        return std::nullopt;
-      }
-    }();
-    rec.lookup = Lookup::miss;
-    if (entry) {
-      switch (core.classify(*entry, policy, now)) {
+    const std::optional<Evaluation> eval = evaluate(key, ctx, rec);
+    if (!eval) return uncached(compute, rec);
+    Found found = look_up(key, *eval, rec);
+    if (found.entry) {
+      switch (core_->classify(*found.entry, eval->policy, eval->now)) {
         case detail::Freshness::fresh:
-          rec.lookup = Lookup::fresh;
-          rec.strategy = Strategy::serve_fresh;
-          return served(std::move(*entry), Strategy::serve_fresh, zone, vix, now);
+          return serve(std::move(*found.entry), Lookup::fresh, Strategy::serve_fresh, *eval, rec);
         case detail::Freshness::stale:
-          rec.lookup = Lookup::stale;
-          rec.strategy = Strategy::serve_stale;
-          schedule_refresh(key, compute, ctx, vix, now);
-          return served(std::move(*entry), Strategy::serve_stale, zone, vix, now);
+          core_->schedule_refresh(key, compute, ctx, eval->vix, eval->now, pool_.get());
+          return serve(std::move(*found.entry), Lookup::stale, Strategy::serve_stale, *eval, rec);
         case detail::Freshness::too_stale:
           rec.lookup = Lookup::too_stale;
           break;
       }
     }
-
-    rec.strategy = Strategy::compute;
-    try {
-      // Nobody joins a compute that an invalidation overtook: its value
-      // predates the invalidation, and this request started after it.
-      const auto joinable = [&core](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
-      auto outcome = core.flight.run(key, [&](std::atomic<std::uint64_t>& flight_label) -> value_type {
-        // A request that missed just before another's compute stored its value
-        // may only reach the flight after it ended: it uses that value too.
-        if (store_ok) {
-          try {
-            auto again = core.store->get(key, now);
-            if (again && core.classify(*again, policy, now) == detail::Freshness::fresh)
-              return std::move(again->value);
-          } catch (const CorruptEntryError&) {
-            // Counted by the lookup when it met it; this compute overwrites it.
-          } catch (...) {
-            ++rec.store_errors;
-            store_ok = false;
-            detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
-          }
-        }
-        const auto op = core.guard.begin(ctx.tags);
-        flight_label.store(op);
-        struct End {
-          detail::InvalidationGuard& guard;
-          detail::InvalidationGuard::Id id;
-          ~End() { guard.end(id); }
-        } end{core.guard, op};
-        value_type value = compute();
-        if (store_ok) {
-          const auto put = core.put_guarded(key, core.make_entry(value, now, policy, ctx.tags), now, op);
-          rec.evictions += put.evictions;
-          rec.store_errors += put.store_errors;
-        }
-        return value;
-      }, joinable);
-      return Result<value_type>{std::move(outcome.value), Strategy::compute, zone, vix, {}};
-    } catch (...) {
-      if (!entry || !core.usable_on_error(*entry, policy, now)) throw;
-      detail::warn_throttled(detail::refresh_error_throttle(), "compute failed; serving a stale entry", key);
-      rec.strategy = Strategy::serve_stale;
-      return served(std::move(*entry), Strategy::serve_stale, zone, vix, now);
-    }
+    return compute_and_store(key, compute, ctx, *eval, found, rec);
   }
 
   /// The rules mapping event types to markets. Thread-safe (see TagManager).
@@ -287,69 +201,138 @@ class SmartCache {
 
  private:
   using Core = detail::CacheCore<Store>;
-  using Ticket = typename Core::RefreshTicket;
 
   static std::shared_ptr<Core> make_core(std::shared_ptr<Store> store, Config cfg, CacheMetrics& metrics) {
     if (!store) throw std::invalid_argument("SmartCache: null store");
     return std::make_shared<Core>(std::move(store), std::move(cfg), metrics);
   }
 
-  static Result<value_type> served(Entry<value_type>&& e, Strategy s, Zone zone, VixStatus vix,
-                                   WallTime now) {
-    const auto age = now > e.stored_at
-                         ? std::chrono::duration_cast<std::chrono::milliseconds>(now - e.stored_at)
-                         : std::chrono::milliseconds(0);
-    return Result<value_type>{std::move(e.value), s, zone, vix, age};
+  // What a request that may use the cache was evaluated to.
+  struct Evaluation {
+    VixStatus vix;
+    WallTime now;
+    Zone zone;
+    ZonePolicy policy;
+  };
+
+  // What the lookup found; store_ok is false when the store failed (then the
+  // computed value is not stored either).
+  struct Found {
+    std::optional<Entry<value_type>> entry;
+    bool store_ok = true;
+  };
+
+  // Step 1: may this request use the cache? nullopt (with rec.strategy set)
+  // when the cache is disabled, VIX panics (bypass) or the wall clock fails.
+  std::optional<Evaluation> evaluate(std::string_view key, const RequestContext& ctx, RequestRecord& rec) {
+    const auto& cfg = core_->cfg;
+    rec.strategy = Strategy::compute;
+    if (!cfg.enabled) return std::nullopt;
+    const VixStatus vix = vix_status_summary(ctx.vix);
+    rec.vix = vix;
+    if (vix == VixStatus::panic) {
+      rec.strategy = Strategy::bypass;
+      return std::nullopt;
+    }
+    WallTime now;
+    try {
+      now = detail::read_clock(cfg.wall_clock);
+    } catch (...) {
+      detail::warn_throttled(detail::wall_clock_throttle(), "wall clock failed; request computed, not cached", key);
+      return std::nullopt;
+    }
+    const Zone zone = cfg.zones.zone_for(ctx.kickoff, now);
+    rec.zone = zone;
+    return Evaluation{vix, now, zone, core_->policy_for(zone, vix)};
   }
 
-  // Queues at most one refresh per key (none during a failure backoff); a
-  // refused refresh is counted, never felt by the request.
   template <class F>
-  void schedule_refresh(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix,
-                        WallTime now) noexcept {
+  static Result<value_type> uncached(F& compute, const RequestRecord& rec) {
+    return Result<value_type>{compute(), rec.strategy, std::nullopt, rec.vix.value_or(VixStatus::normal), {}};
+  }
+
+  // Step 2: the store's entry. A failure is counted and reads as a miss; a
+  // corrupt entry too, but the store works, so the computed value overwrites it.
+  Found look_up(std::string_view key, const Evaluation& eval, RequestRecord& rec) {
+    rec.lookup = Lookup::miss;
+    try {
+      return Found{core_->store->get(key, eval.now), true};  // built in place: the hit's hot path
+    } catch (const CorruptEntryError&) {
+      ++rec.store_errors;
+      detail::warn_throttled(detail::store_error_throttle(), "corrupt entry in the store; recomputed", key);
+      return Found{std::nullopt, true};
+    } catch (...) {
+      ++rec.store_errors;
+      detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
+      return Found{std::nullopt, false};
+    }
+  }
+
+  // Step 3: answer from an entry.
+  static Result<value_type> serve(Entry<value_type>&& e, Lookup lookup, Strategy s, const Evaluation& eval,
+                                  RequestRecord& rec) {
+    rec.lookup = lookup;
+    rec.strategy = s;
+    const auto age = eval.now > e.stored_at
+                         ? std::chrono::duration_cast<std::chrono::milliseconds>(eval.now - e.stored_at)
+                         : std::chrono::milliseconds(0);
+    return Result<value_type>{std::move(e.value), s, eval.zone, eval.vix, age};
+  }
+
+  // Step 4: compute once per key (concurrent callers share the flight) and
+  // store under the invalidation guard; a compute that throws is answered by
+  // the stale entry when stale-if-error allows it.
+  template <class F>
+  Result<value_type> compute_and_store(std::string_view key, F& compute, const RequestContext& ctx,
+                                       const Evaluation& eval, Found& found, RequestRecord& rec) {
     auto& core = *core_;
-    std::shared_ptr<Ticket> ticket;
+    rec.strategy = Strategy::compute;
     try {
-      if (!core.refreshes.try_begin(key, now)) return;
+      // Nobody joins a compute that an invalidation overtook: its value
+      // predates the invalidation, and this request started after it.
+      const auto joinable = [&core](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
+      auto outcome = core.flight.run(
+          key,
+          [&](std::atomic<std::uint64_t>& flight_label) -> value_type {
+            if (auto again = stored_meanwhile(key, eval, found, rec)) return std::move(*again);
+            const auto op = core.guard.begin(ctx.tags);
+            flight_label.store(op);
+            detail::InvalidationGuard::Scope end{core.guard, op};
+            value_type value = compute();
+            if (found.store_ok) {
+              const auto put = core.put_guarded(key, core.make_entry(value, eval.now, eval.policy, ctx.tags),
+                                                eval.now, op);
+              rec.evictions += put.evictions;
+              rec.store_errors += put.store_errors;
+            }
+            return value;
+          },
+          joinable);
+      return Result<value_type>{std::move(outcome.value), Strategy::compute, eval.zone, eval.vix, {}};
     } catch (...) {
-      return;  // allocation failure: skip this refresh, a later request retries
+      if (!found.entry || !core.usable_on_error(*found.entry, eval.policy, eval.now)) throw;
+      detail::warn_throttled(detail::refresh_error_throttle(), "compute failed; serving a stale entry", key);
+      return serve(std::move(*found.entry), rec.lookup, Strategy::serve_stale, eval, rec);
     }
+  }
+
+  // A request that missed just before another's compute stored its value may
+  // reach the flight only after it ended: it uses that value too.
+  std::optional<value_type> stored_meanwhile(std::string_view key, const Evaluation& eval, Found& found,
+                                             RequestRecord& rec) {
+    if (!found.store_ok) return std::nullopt;
     try {
-      ticket = std::make_shared<Ticket>();
-      ticket->key = std::string(key);
-      ticket->scheduled_at = now;
-      ticket->compute = compute;
-      ticket->tags = ctx.tags;
-      ticket->kickoff = ctx.kickoff;
-      ticket->vix = vix;
-      ticket->op = core.guard.begin(ctx.tags);
-      ticket->core = core_;  // from here on, an unclaimed ticket settles itself
+      auto again = core_->store->get(key, eval.now);
+      if (again && core_->classify(*again, eval.policy, eval.now) == detail::Freshness::fresh)
+        return std::move(again->value);
+    } catch (const CorruptEntryError&) {
+      // Counted by the lookup when it met it; this compute overwrites it.
     } catch (...) {
-      if (ticket) ticket->claimed = true;
-      if (ticket && ticket->op != 0) core.guard.end(ticket->op);
-      core.refreshes.finish(key, false, now, core.cfg.refresh_retry_backoff);
-      core.metrics.increment(Counter::swr_background_dropped);
-      return;
+      ++rec.store_errors;
+      found.store_ok = false;
+      detail::warn_throttled(detail::store_error_throttle(), "store get failed; request computed", key);
     }
-    bool queued = false;
-    try {
-      std::function<void()> task = [ticket]() noexcept {
-        auto c = ticket->core.lock();
-        if (!c) return;
-        detail::LifetimeGate::Pass pass(c->gate);
-        if (!pass || !ticket->claim()) return;
-        c->run_refresh(*ticket);
-      };
-      if (core.cfg.executor) {
-        core.cfg.executor(std::move(task));
-        queued = true;
-      } else {
-        queued = pool_->try_submit(std::move(task));
-      }
-    } catch (...) {
-      detail::warn_throttled(detail::refresh_error_throttle(), "executor refused a refresh", key);
-    }
-    if (!queued && ticket->claim()) core.drop_refresh(*ticket);
+    return std::nullopt;
   }
 
   std::size_t clear_store() {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <smartcache/config.hpp>
+#include <smartcache/request.hpp>
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
 #include <smartcache/policy.hpp>
@@ -28,6 +29,7 @@
 #include <smartcache/detail/core/refresh_tracker.hpp>
 #include <smartcache/detail/core/single_flight.hpp>
 #include <smartcache/detail/core/store_traits.hpp>
+#include <smartcache/detail/core/thread_pool.hpp>
 
 namespace smartcache::detail {
 
@@ -71,7 +73,7 @@ enum class Freshness { fresh, stale, too_stale };
 // outlives the cache does nothing.
 // Thread-safe: every member may be used concurrently.
 template <class Store>
-class CacheCore {
+class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
  public:
   using value_type = typename Store::value_type;
   using V = value_type;
@@ -176,6 +178,58 @@ class CacheCore {
       if (auto c = core.lock()) c->drop_refresh(*this);
     }
   };
+
+  // Queues at most one refresh per key (none during a failure backoff) on the
+  // host's executor, else on `pool`; a refused refresh is counted, never felt
+  // by the request. The task runs run_refresh; a ticket nobody ran settles
+  // itself as dropped.
+  template <class F>
+  void schedule_refresh(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix,
+                        WallTime now, ThreadPool* pool) noexcept {
+    auto& core = *this;
+    std::shared_ptr<RefreshTicket> ticket;
+    try {
+      if (!core.refreshes.try_begin(key, now)) return;
+    } catch (...) {
+      return;  // allocation failure: skip this refresh, a later request retries
+    }
+    try {
+      ticket = std::make_shared<RefreshTicket>();
+      ticket->key = std::string(key);
+      ticket->scheduled_at = now;
+      ticket->compute = compute;
+      ticket->tags = ctx.tags;
+      ticket->kickoff = ctx.kickoff;
+      ticket->vix = vix;
+      ticket->op = core.guard.begin(ctx.tags);
+      ticket->core = this->weak_from_this();  // from here on, an unclaimed ticket settles itself
+    } catch (...) {
+      if (ticket) ticket->claimed = true;
+      if (ticket && ticket->op != 0) core.guard.end(ticket->op);
+      core.refreshes.finish(key, false, now, core.cfg.refresh_retry_backoff);
+      core.metrics.increment(Counter::swr_background_dropped);
+      return;
+    }
+    bool queued = false;
+    try {
+      std::function<void()> task = [ticket]() noexcept {
+        auto c = ticket->core.lock();
+        if (!c) return;
+        LifetimeGate::Pass pass(c->gate);
+        if (!pass || !ticket->claim()) return;
+        c->run_refresh(*ticket);
+      };
+      if (core.cfg.executor) {
+        core.cfg.executor(std::move(task));
+        queued = true;
+      } else {
+        queued = pool != nullptr && pool->try_submit(std::move(task));
+      }
+    } catch (...) {
+      warn_throttled(refresh_error_throttle(), "executor refused a refresh", key);
+    }
+    if (!queued && ticket->claim()) core.drop_refresh(*ticket);
+  }
 
   // The executor refused or lost the refresh: forget it and count it.
   void drop_refresh(RefreshTicket& t) noexcept {

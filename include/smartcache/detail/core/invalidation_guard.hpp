@@ -48,6 +48,15 @@ class InvalidationGuard {
     ops_.erase(id);
   }
 
+  // Ends an operation when it leaves scope, whether its compute returned or threw.
+  struct Scope {
+    InvalidationGuard& guard;
+    Id id;
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+    ~Scope() { guard.end(id); }
+  };
+
   // Returns how many computations were newly poisoned.
   std::size_t poison_all() noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
