@@ -13,7 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <smartcache/redis_store.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "../tests/support/redis_server.hpp"
 

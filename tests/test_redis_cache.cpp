@@ -3,7 +3,7 @@
 #include "support/redis_server.hpp"
 
 #include <smartcache/redis_store.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include <atomic>
 #include <functional>

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include <smartcache/redis_store.hpp>
-#include <smartcache/smart_cache.hpp>
+#include <smartcache/cache.hpp>
 
 #include "support/catch.hpp"
 #include "support/fault_injection.hpp"

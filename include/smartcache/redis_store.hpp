@@ -15,13 +15,14 @@
 #include <utility>
 #include <vector>
 
-#include "detail/redis_codec.hpp"
-#include "detail/redis_connection.hpp"
-#include "detail/redis_keyspace.hpp"
-#include "detail/redis_pool.hpp"
-#include "detail/redis_scripts.hpp"
-#include "detail/redis_seq_memo.hpp"
-#include "store.hpp"
+#include <smartcache/detail/redis_codec.hpp>
+#include <smartcache/detail/redis_connection.hpp>
+#include <smartcache/detail/redis_keyspace.hpp>
+#include <smartcache/detail/redis_pool.hpp>
+#include <smartcache/detail/redis_scripts.hpp>
+#include <smartcache/detail/redis_seq_memo.hpp>
+#include <smartcache/log.hpp>
+#include <smartcache/store.hpp>
 
 namespace smartcache {
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "../store.hpp"
+#include <smartcache/store.hpp>
 
 namespace smartcache {
 

@@ -16,7 +16,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "../store.hpp"
+#include <smartcache/store.hpp>
 
 namespace smartcache::detail {
 

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "../store.hpp"
-#include "redis_connection.hpp"
+#include <smartcache/store.hpp>
+#include <smartcache/detail/redis_connection.hpp>
 
 namespace smartcache::detail {
 

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "../log.hpp"
-#include "../store.hpp"
-#include "redis_connection.hpp"
+#include <smartcache/log.hpp>
+#include <smartcache/store.hpp>
+#include <smartcache/detail/redis_connection.hpp>
 
 namespace smartcache::detail {
 
