@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include <smartcache/detail/redis_codec.hpp>
+#include <smartcache/detail/redis/frame.hpp>
 
 #include "fuzz_common.hpp"
 

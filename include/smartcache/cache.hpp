@@ -24,7 +24,7 @@
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
 #include <smartcache/policy.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 #include <smartcache/tags.hpp>
 #include <smartcache/types.hpp>
 

@@ -14,7 +14,7 @@
 #include <smartcache/metrics/stats.hpp>
 #include <smartcache/policy.hpp>
 #include <smartcache/request.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 #include <smartcache/stores/memory_store.hpp>
 #include <smartcache/tags.hpp>
 #include <smartcache/types.hpp>

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include <smartcache/metrics/stats.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 
 namespace smartcache_test {
 

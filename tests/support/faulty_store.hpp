@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <smartcache/stores/memory_store.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 
 namespace smartcache_test {
 

@@ -14,7 +14,7 @@
 
 #include <smartcache/detail/memory/s3fifo_shard.hpp>
 #include <smartcache/detail/util/mix.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 
 namespace smartcache {
 

@@ -21,7 +21,7 @@
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
 #include <smartcache/policy.hpp>
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 #include <smartcache/tags.hpp>
 #include <smartcache/detail/core/clock.hpp>
 #include <smartcache/detail/core/invalidation_guard.hpp>

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 
 namespace smartcache::detail {
 

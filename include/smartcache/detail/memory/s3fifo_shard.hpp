@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 #include <smartcache/detail/memory/compact_key.hpp>
 #include <smartcache/detail/memory/ghost_fifo.hpp>
 #include <smartcache/detail/memory/key_index.hpp>

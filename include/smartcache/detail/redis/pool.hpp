@@ -15,8 +15,8 @@
 #include <vector>
 
 #include <smartcache/log.hpp>
-#include <smartcache/store.hpp>
-#include <smartcache/detail/redis_connection.hpp>
+#include <smartcache/stores/store.hpp>
+#include <smartcache/detail/redis/connection.hpp>
 
 namespace smartcache::detail {
 

@@ -16,7 +16,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include <smartcache/store.hpp>
+#include <smartcache/stores/store.hpp>
 
 namespace smartcache::detail {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include <smartcache/detail/redis_connection.hpp>
+#include <smartcache/detail/redis/connection.hpp>
 
 namespace smartcache::detail {
 

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <smartcache/store.hpp>
-#include <smartcache/detail/redis_connection.hpp>
+#include <smartcache/stores/store.hpp>
+#include <smartcache/detail/redis/connection.hpp>
 
 namespace smartcache::detail {
 
