@@ -9,7 +9,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev catch2 libhiredis-dev redis-server
-          libcpp-httplib-dev prometheus libbenchmark-dev)
+          libcpp-httplib-dev prometheus libbenchmark-dev python3)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;

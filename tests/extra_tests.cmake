@@ -25,13 +25,22 @@ if(NOT SMARTCACHE_BASH)
   return()
 endif()
 
+# The include graph: no cycle, every include resolves, layers respected.
+find_program(SMARTCACHE_PYTHON3 python3)
+if(SMARTCACHE_PYTHON3)
+  add_test(NAME smartcache_include_graph
+           COMMAND ${SMARTCACHE_PYTHON3} ${PROJECT_SOURCE_DIR}/scripts/check_includes.py ${PROJECT_SOURCE_DIR})
+  set_tests_properties(smartcache_include_graph PROPERTIES LABELS "architecture" TIMEOUT 60)
+else()
+  message(STATUS "smartcache: python3 not found; include graph test not registered")
+endif()
+
 add_test(NAME smartcache_alert_rules
          COMMAND ${SMARTCACHE_BASH} ${SMARTCACHE_EXTRA_TESTS_SOURCE_DIR}/integration/promtool_rules.sh
                  ${SMARTCACHE_MONITORING_DIR} ${SMARTCACHE_PROMTOOL})
 set_tests_properties(smartcache_alert_rules PROPERTIES SKIP_RETURN_CODE 77 LABELS "monitoring" TIMEOUT 60)
 
-# The example targets are created by examples/CMakeLists.txt, which is read
-# after tests/: register the tests that run them once the whole project is read.
+# The example targets exist already: examples/ is read before tests/.
 function(smartcache_register_example_tests)
   set(dir ${SMARTCACHE_EXTRA_TESTS_SOURCE_DIR}/integration)
 
@@ -102,8 +111,4 @@ function(smartcache_register_example_tests)
   endif()
 endfunction()
 
-if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
-  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL smartcache_register_example_tests)
-else()
-  message(STATUS "smartcache: CMake < 3.19, example and Prometheus tests not registered")
-endif()
+smartcache_register_example_tests()
