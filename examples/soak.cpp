@@ -231,9 +231,9 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   fmt::print("requests {} ({:.0f}/s): fresh {} stale {} computed {} compute-threw {}\n", requests,
              static_cast<double>(requests) / elapsed, tally.fresh.load(), tally.stale.load(), tally.computed.load(),
              tally.thrown.load());
-  fmt::print("chaos: {} invalidations, {} category resets, {} scrapes; cache_errors {} evictions {}\n",
-             invalidations, resets, scrapes, sample(text, "soak_cache_errors_total"),
-             sample(text, "soak_cache_evictions_total"));
+  fmt::print("chaos: {} invalidations, {} category resets, {} scrapes; store errors {} evictions {}\n",
+             invalidations, resets, scrapes, sample(text, "soak_store_errors_total"),
+             sample(text, "soak_evictions_total"));
   fmt::print("latency (get_stats window since the last reset): p50 {:.2f} us p99 {:.2f} us p999 {:.2f} us max {:.0f} us\n",
              stats.p50_latency_ms * 1e3, stats.p99_latency_ms * 1e3, stats.p999_latency_ms * 1e3,
              stats.max_latency_ms * 1e3);

@@ -116,7 +116,7 @@ const std::vector<std::string> nasty_namespaces = {
     "x:y", "UPPER"};
 const std::vector<std::string> nasty_label_names = {
     "", "0x", "__name__", "__x", "le", "quantile", "job", "a-b", "\xc3\xa9", "with space", "ok_name", "_u",
-    "freshness", "strategy", "zone"};
+    "result", "vix", "zone", "strategy"};
 const std::vector<std::string> nasty_label_values = {
     "", "\"", "\\", "\n", "\xff", "\xc3", "\xe6\x97\xa5\xe6\x9c\xac", "\\n", "a\"b\\c\nd",
     std::string(1000, 'x'), std::string("nul\0inside", 10), "\xed\xa0\x80" /* surrogate */};

@@ -2,6 +2,7 @@
 // and the exposition checker the other tests rely on, both held against promtool.
 #include <smartcache/detail/metrics/histogram.hpp>
 #include <smartcache/detail/exposition/writer.hpp>
+#include <smartcache/metrics/prometheus.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "support/catch.hpp"
 #include "support/exposition_checker.hpp"
+#include "support/log_capture.hpp"
 #include "support/promtool.hpp"
 
 using smartcache::Labels;
@@ -46,9 +48,9 @@ std::string sample_exposition(std::string_view ns, const Labels& const_labels) {
   ExpositionWriter w(out, ns, const_labels);
   w.family("requests_total", "counter", "Requests seen by the cache.");
   w.sample("requests_total", {}, std::uint64_t{1234});
-  w.family("cache_hits_total", "counter", "Hits by freshness.\nSecond \\ line.");
-  w.sample("cache_hits_total", {{"freshness", "fresh"}}, std::uint64_t{7});
-  w.sample("cache_hits_total", {{"freshness", "stale \"old\"\n\\"}}, std::uint64_t{0});
+  w.family("lookups_total", "counter", "Lookups by result.\nSecond \\ line.");
+  w.sample("lookups_total", {{"result", "fresh"}}, std::uint64_t{7});
+  w.sample("lookups_total", {{"result", "stale \"old\"\n\\"}}, std::uint64_t{0});
   w.family("latency_sample_ratio", "gauge", "Fraction of requests whose latency is observed.");
   w.sample("latency_sample_ratio", {}, 0.1);
   smartcache::detail::LatencyHistogram h;
@@ -307,6 +309,36 @@ TEST_CASE("histograms and summaries have every series Prometheus expects", "[pro
         "# TYPE smartcache_invalidation_cpu_saved_ratio summary\n"
         "smartcache_invalidation_cpu_saved_ratio_sum{service=\"odds\"} 3.5\n"
         "smartcache_invalidation_cpu_saved_ratio_count{service=\"odds\"} 4\n");
+}
+
+TEST_CASE("write_prometheus writes a snapshot as to_prometheus does", "[prometheus]") {
+  smartcache_test::LogCapture logs;  // the colliding "result" label is warned about once
+  smartcache::MetricsOptions o;
+  o.prometheus_namespace = "odds";
+  o.const_labels = {{"service", "odds"}, {"result", "x"}};
+  smartcache::CacheMetrics m(o);
+  smartcache::RequestRecord r;
+  r.strategy = smartcache::Strategy::serve_fresh;
+  r.vix = smartcache::VixStatus::normal;
+  r.lookup = smartcache::Lookup::fresh;
+  r.latency_ms = 2.0;
+  m.record_request(r);
+  const smartcache::MetricsSnapshot snap = m.snapshot();
+  CHECK(snap.counter(smartcache::Counter::cache_hit_fresh) == 1);
+  CHECK(snap.latency_count == 1);
+  const std::string text = smartcache::write_prometheus(snap, "odds", o.const_labels);
+  CHECK(text == m.to_prometheus());
+  CHECK(text.find("odds_lookups_total{service=\"odds\",result=\"fresh\"} 1\n") != std::string::npos);
+  CHECK(text.find("odds_requests_total{service=\"odds\",result=\"x\"} 1\n") != std::string::npos);
+  CHECK_FALSE(smartcache_test::check_exposition_lint(text).has_value());
+  CHECK(logs.count(smartcache::LogLevel::warning) == 1);
+
+  SECTION("another namespace and no labels: the same series, renamed") {
+    const std::string plain = smartcache::write_prometheus(snap, "smartcache", {});
+    CHECK(plain.find("smartcache_lookups_total{result=\"fresh\"} 1\n") != std::string::npos);
+    CHECK(plain.find("smartcache_vix_requests_total{vix=\"normal\"} 1\n") != std::string::npos);
+    CHECK(plain.find("odds") == std::string::npos);
+  }
 }
 
 TEST_CASE("writer output passes the checker and promtool", "[prometheus][promtool]") {

@@ -8,9 +8,13 @@
 # bounded in time:
 #   - /healthz answers, /metrics has the exact exposition content type, its body
 #     passes `promtool check metrics` with no output, /stats is JSON with counters;
-#   - Prometheus sees the target up (up == 1) and smartcache_requests_total > 0,
-#     and the histogram and labelled families arrived; the alerts' hit-ratio and
-#     p99 expressions give sane values on the scraped data;
+#   - Prometheus sees the target up (up == 1) and smartcache_requests_total > 0;
+#     every series name of /metrics arrived, none of the names before 0.2
+#     (smartcache_cache_*, swr_lookups, vix_bypass, invalidations_total), and
+#     the labelled families with all their series (lookups_total by result,
+#     vix_requests_total by vix, zones, strategies, refreshes); the alerts'
+#     expressions (hit ratio, p99, VIX panic ratio, refresh and store error
+#     rates) give sane values on the scraped data;
 #   - the alert rules of ALERTS_YML load and evaluate with health "ok" on real data;
 #   - metrics_server exits 0 on SIGTERM within a few seconds.
 # Both processes are stopped by pid on exit and the temp dir removed.
@@ -121,21 +125,50 @@ wait_for 60 "smartcache_requests_total > 0" query_gt 'sum(smartcache_requests_to
   fail "smartcache_requests_total never > 0"
 wait_for 30 "latency histogram scraped" query_gt 'count(smartcache_request_duration_seconds_bucket{job="smartcache"})' 1 ||
   fail "no histogram buckets in Prometheus"
-wait_for 30 "zone partition scraped" query_gt 'count(smartcache_zone_requests_total{job="smartcache"})' 4 ||
-  fail "fewer than 5 zone series in Prometheus"
+# partitioned_by FAMILY LABEL N: the family arrived with N series, one per value of LABEL.
+partitioned_by() {
+  query_gt "count(count by ($2) ($1{job=\"smartcache\",$2!=\"\"}))" "$(($3 - 1))"
+}
+for spec in "smartcache_lookups_total result 3" "smartcache_vix_requests_total vix 3" \
+            "smartcache_zone_requests_total zone 5" "smartcache_strategy_requests_total strategy 4" \
+            "smartcache_swr_refreshes_total result 3"; do
+  read -r family label n <<<"$spec"
+  wait_for 30 "$family scraped with its $n $label series" partitioned_by "$family" "$label" "$n" ||
+    fail "$family has fewer than $n $label series in Prometheus"
+done
+# Every series name of the exposition arrived, and only those: no name from before 0.2.
+names=$(awk '$1 != "#" && NF { sub(/[{ ].*/, "", $1); print $1 }' "$tmp/metrics.txt" | sort -u | wc -l)
+((names >= 19)) || fail "only $names series names in /metrics"
+wait_for 30 "all $names series names of /metrics in Prometheus" query_gt \
+  'count(count by (__name__) ({job="smartcache",__name__=~"smartcache_.+"}))' "$((names - 1))" ||
+  fail "Prometheus has $(query_value 'count(count by (__name__) ({job="smartcache",__name__=~"smartcache_.+"}))') of $names series names"
+[[ "$(query_value 'count(count by (__name__) ({job="smartcache",__name__=~"smartcache_.+"}))')" == "$names" ]] ||
+  fail "Prometheus has series names that /metrics does not"
+old_names='smartcache_cache_.+|smartcache_swr_lookups_total|smartcache_vix_bypass_total|smartcache_invalidations_total'
+old_count=$(query_value "count({job=\"smartcache\",__name__=~\"$old_names\"}) or vector(0)")
+[[ "$old_count" == 0 ]] || fail "Prometheus has '$old_count' series under names from before 0.2"
+echo "ok: no series under the names from before 0.2"
 
-# The alerts' PromQL on real scraped data: a hit ratio in (0, 1], a finite p99.
-query_between() {  # query_between EXPR LOW HIGH
+# The alerts' PromQL on real scraped data: a hit ratio in (0, 1], a finite
+# p99, a VIX panic ratio in [0, 1], refresh and store error rates >= 0.
+query_between() {  # query_between EXPR LOW HIGH: LOW < value <= HIGH
   local v; v=$(query_value "$1")
   [[ -n "$v" ]] && awk -v v="$v" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v + 0 > lo + 0 && v + 0 <= hi + 0) }'
 }
-hits='sum(rate(smartcache_cache_hits_total{job="smartcache"}[20s]))'
-misses='sum(rate(smartcache_cache_misses_total{job="smartcache"}[20s]))'
-wait_for 30 "hit ratio from PromQL in (0, 1]" query_between "$hits / ($hits + $misses)" 0 1 ||
-  fail "hit ratio query gave '$(query_value "$hits / ($hits + $misses)")'"
+hits='sum(rate(smartcache_lookups_total{job="smartcache",result=~"fresh|stale"}[20s]))'
+lookups='sum(rate(smartcache_lookups_total{job="smartcache"}[20s]))'
+wait_for 30 "hit ratio from PromQL in (0, 1]" query_between "$hits / $lookups" 0 1 ||
+  fail "hit ratio query gave '$(query_value "$hits / $lookups")'"
 p99='histogram_quantile(0.99, sum by (le) (rate(smartcache_request_duration_seconds_bucket{job="smartcache"}[20s])))'
 wait_for 30 "p99 from the histogram in (0, 10] s" query_between "$p99" 0 10 ||
   fail "p99 query gave '$(query_value "$p99")'"
+panics='sum(rate(smartcache_vix_requests_total{job="smartcache",vix="panic"}[20s])) / sum(rate(smartcache_vix_requests_total{job="smartcache"}[20s]))'
+wait_for 30 "VIX panic ratio from PromQL in [0, 1]" query_between "$panics" -1e-9 1 ||
+  fail "VIX panic ratio query gave '$(query_value "$panics")'"
+for rate in 'sum(rate(smartcache_swr_refreshes_total{job="smartcache",result="error"}[20s]))' \
+            'sum(rate(smartcache_store_errors_total{job="smartcache"}[20s]))'; do
+  wait_for 30 "$rate >= 0" query_between "$rate" -1e-9 1e9 || fail "'$rate' gave '$(query_value "$rate")'"
+done
 
 if [[ -n "$alerts" ]]; then
   nrules=$(grep -c -- '- alert:' "$alerts")

@@ -9,8 +9,10 @@
 // check_exposition_lint(text) adds the naming conventions `promtool check
 // metrics` lints (snake_case, no ':', base units, no type in the name), which
 // also depend on the names a user chooses; a text it accepts is one promtool
-// accepts silently. Neither shares code with smartcache/prometheus.hpp: a bug
-// in the writer must not be mirrored here.
+// accepts silently. exposition_families(text) and exposition_samples(text)
+// split a text into its families and samples, for tests that look at names
+// and labels. None of it shares code with smartcache/metrics/prometheus.hpp or
+// the writer: a bug there must not be mirrored here.
 #pragma once
 
 #include <algorithm>
@@ -419,6 +421,89 @@ inline std::optional<std::string> check(std::string_view text, bool lint) {
 }
 
 }  // namespace exposition_detail
+
+/// A family announced by a `# TYPE` line.
+struct ExpositionFamily {
+  std::string name;
+  std::string type;
+};
+
+/// One sample line, split up: its name, its labels in the order written
+/// (values still escaped, without the quotes) and its value as written.
+struct ExpositionSample {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::string value;
+
+  /// The raw value of label `label`, or nullopt when the sample has none.
+  [[nodiscard]] std::optional<std::string> label(std::string_view label) const {
+    for (const auto& [n, v] : labels)
+      if (n == label) return v;
+    return std::nullopt;
+  }
+};
+
+/// Every family of `text` (its `# TYPE` lines), in order.
+inline std::vector<ExpositionFamily> exposition_families(std::string_view text) {
+  std::vector<ExpositionFamily> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.substr(0, 7) != "# TYPE ") continue;
+    const std::string_view rest = line.substr(7);
+    const std::size_t space = rest.find(' ');
+    if (space == std::string_view::npos) continue;
+    out.push_back({std::string(rest.substr(0, space)), std::string(rest.substr(space + 1))});
+  }
+  return out;
+}
+
+/// Every sample line of `text`, in order. It does not validate: run
+/// check_exposition first; a line it cannot split is skipped.
+inline std::vector<ExpositionSample> exposition_samples(std::string_view text) {
+  std::vector<ExpositionSample> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line.front() == '#') continue;
+    ExpositionSample s;
+    std::size_t i = 0;
+    while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
+    s.name = std::string(line.substr(0, i));
+    bool ok = true;
+    if (i < line.size() && line[i] == '{') {
+      ++i;
+      while (ok && i < line.size() && line[i] != '}') {
+        const std::size_t eq = line.find('=', i);
+        if (eq == std::string_view::npos || eq + 1 >= line.size() || line[eq + 1] != '"') {
+          ok = false;
+          break;
+        }
+        std::size_t j = eq + 2;
+        while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+        if (j >= line.size()) {
+          ok = false;
+          break;
+        }
+        s.labels.emplace_back(std::string(line.substr(i, eq - i)), std::string(line.substr(eq + 2, j - eq - 2)));
+        i = j + 1;
+        if (i < line.size() && line[i] == ',') ++i;
+      }
+      if (i >= line.size()) ok = false;
+      ++i;  // '}'
+    }
+    if (!ok) continue;
+    while (i < line.size() && line[i] == ' ') ++i;
+    const std::size_t value_end = std::min(line.find(' ', i), line.size());
+    s.value = std::string(line.substr(i, value_end - i));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
 
 /// The first problem of a Prometheus text exposition (format 0.0.4), prefixed
 /// by "line N: ", or nullopt when its format and structure are valid.
