@@ -31,10 +31,9 @@ namespace {
 constexpr auto patience = 50ms;   // the caller's own deadline: the cache keeps waiting
 constexpr auto generous = 10s;    // bounded wait for threads that must finish
 
+// Bounded wait until `flag` is set.
 void wait_until(const std::atomic<bool>& flag) {
-  const auto deadline = std::chrono::steady_clock::now() + generous;
-  while (!flag.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  REQUIRE(flag.load());
+  REQUIRE(wait_for([&] { return flag.load(); }, generous, 1ms));
 }
 
 }  // namespace
@@ -130,11 +129,8 @@ TEST_CASE("a background refresh that hangs: requests are still served, extra ref
   LogCapture quiet;
   smartcache::CacheMetrics metrics;
   FakeWallClock wall;
-  smartcache::Config cfg;
-  cfg.wall_clock = wall.fn();
-  cfg.refresh_threads = 1;
-  cfg.refresh_queue = 2;
-  auto cache = std::make_unique<smartcache::SmartCache<smartcache::MemoryStore<int>>>(cfg, metrics);
+  auto cache = std::make_unique<smartcache::SmartCache<smartcache::MemoryStore<int>>>(
+      pool_config(wall, 1, 2), metrics);
   Latch gate;
   std::atomic<bool> refresh_started{false};
 

@@ -54,11 +54,7 @@ TEST_CASE("a cache destroyed right after load, refreshes queued on its built-in 
   for (int cycle = 0; cycle < 10; ++cycle) {
     smartcache::CacheMetrics metrics;
     FakeWallClock wall;
-    smartcache::Config cfg;
-    cfg.wall_clock = wall.fn();
-    cfg.refresh_threads = 1;
-    cfg.refresh_queue = 16;
-    auto cache = std::make_unique<Cache>(cfg, metrics);
+    auto cache = std::make_unique<Cache>(pool_config(wall, 1, 16), metrics);
     const std::uint64_t made = hammer_stale(*cache, wall);
     const auto t0 = std::chrono::steady_clock::now();
     cache.reset();  // queued refreshes discarded, the running one waited for

@@ -5,10 +5,12 @@
 
 #include "support/catch.hpp"
 #include "support/log_capture.hpp"
+#include "support/stats_check.hpp"
 
 using smartcache::CacheMetrics;
 using smartcache::Category;
 using smartcache::Counter;
+using smartcache_test::check_stats;
 
 namespace {
 
@@ -115,11 +117,9 @@ TEST_CASE("reset all clears the window but keeps configuration", "[metrics][rese
   SECTION("reset()") { m.reset(); }
   SECTION("reset_category(all)") { m.reset_category(Category::all); }
   SECTION("reset_category(\"all\")") { CHECK(m.reset_category(std::string_view("all"))); }
-  const auto s = m.get_stats();
   for (const auto& info : smartcache::detail::counter_table) CHECK(stat(m, info.counter) == 0);
-  CHECK(s.latency_samples == 0);
-  CHECK(s.avg_cpu_saved_pct == 0);
-  CHECK(s.latency_sample_rate == 0.25);
+  check_stats(m.get_stats(),
+              {{"latency_samples", 0}, {"avg_cpu_saved_pct", 0}, {"latency_sample_rate", 0.25}});
   CHECK(m.latency_sample_rate() == 0.25);
 }
 
@@ -128,17 +128,12 @@ TEST_CASE("performance reset starts a new latency window", "[metrics][reset]") {
   m.record_latency(100.0);
   m.record_latency(200.0);
   m.reset_category(Category::performance);
-  auto s = m.get_stats();
-  CHECK(s.latency_samples == 0);
-  CHECK(s.max_latency_ms == 0);
-  CHECK(s.min_latency_ms == 0);
-  CHECK(s.p99_latency_ms == 0);
+  check_stats(m.get_stats(), {{"latency_samples", 0}, {"max_latency_ms", 0}, {"min_latency_ms", 0},
+                              {"p99_latency_ms", 0}});
   m.record_latency(2.0);
-  s = m.get_stats();
-  CHECK(s.latency_samples == 1);
-  CHECK(s.max_latency_ms == 2.0);
-  CHECK(s.min_latency_ms == 2.0);
-  CHECK(s.avg_latency_ms == 2.0);
+  const auto s = m.get_stats();
+  check_stats(s, {{"latency_samples", 1}, {"max_latency_ms", 2.0}, {"min_latency_ms", 2.0},
+                  {"avg_latency_ms", 2.0}});
   CHECK(std::abs(s.p50_latency_ms - 2.0) <= 0.06);
 }
 

@@ -2,6 +2,7 @@
 #include <smartcache/smartcache.hpp>
 
 #include "support/catch.hpp"
+#include "support/stats_check.hpp"
 
 using smartcache::CacheMetrics;
 using smartcache::Lookup;
@@ -9,6 +10,7 @@ using smartcache::RequestRecord;
 using smartcache::Strategy;
 using smartcache::VixStatus;
 using smartcache::Zone;
+using smartcache_test::check_stats;
 
 TEST_CASE("record_request counts strategy, vix, zone and request", "[metrics][request]") {
   CacheMetrics m;
@@ -19,22 +21,17 @@ TEST_CASE("record_request counts strategy, vix, zone and request", "[metrics][re
   r.lookup = Lookup::fresh;
   r.latency_ms = 0.5;
   m.record_request(r);
-  const auto s = m.get_stats();
-  CHECK(s.total_requests == 1);
-  CHECK(s.strategy_serve_fresh == 1);
-  CHECK(s.vix_warning_detected == 1);
-  CHECK(s.golden_hour_golden == 1);
-  CHECK(s.cache_hit_fresh == 1);
-  CHECK(s.swr_served_fresh == 1);
-  CHECK(s.latency_samples == 1);
-  CHECK(s.cache_bypass_vix == 0);
-  CHECK(s.hit_rate_pct == 100);
+  check_stats(m.get_stats(), {{"total_requests", 1}, {"strategy_serve_fresh", 1},
+                              {"vix_warning_detected", 1}, {"golden_hour_golden", 1},
+                              {"cache_hit_fresh", 1}, {"swr_served_fresh", 1},
+                              {"latency_samples", 1}, {"cache_bypass_vix", 0},
+                              {"hit_rate_pct", 100}});
 }
 
 TEST_CASE("record_request maps each lookup outcome", "[metrics][request]") {
   struct Row {
     Lookup lookup;
-    std::uint64_t fresh, stale, miss, swr_fresh, swr_stale, too_stale;
+    double fresh, stale, miss, swr_fresh, swr_stale, too_stale;
   };
   const Row row = GENERATE(Row{Lookup::fresh, 1, 0, 0, 1, 0, 0}, Row{Lookup::stale, 0, 1, 0, 0, 1, 0},
                            Row{Lookup::too_stale, 0, 0, 1, 0, 0, 1},
@@ -44,13 +41,10 @@ TEST_CASE("record_request maps each lookup outcome", "[metrics][request]") {
   RequestRecord r;
   r.lookup = row.lookup;
   m.record_request(r);
-  const auto s = m.get_stats();
-  CHECK(s.cache_hit_fresh == row.fresh);
-  CHECK(s.cache_hit_stale == row.stale);
-  CHECK(s.cache_miss == row.miss);
-  CHECK(s.swr_served_fresh == row.swr_fresh);
-  CHECK(s.swr_served_stale == row.swr_stale);
-  CHECK(s.swr_too_stale == row.too_stale);
+  check_stats(m.get_stats(), {{"cache_hit_fresh", row.fresh}, {"cache_hit_stale", row.stale},
+                              {"cache_miss", row.miss}, {"swr_served_fresh", row.swr_fresh},
+                              {"swr_served_stale", row.swr_stale},
+                              {"swr_too_stale", row.too_stale}});
 }
 
 TEST_CASE("a panic bypass counts cache_bypass_vix", "[metrics][request]") {
@@ -61,22 +55,16 @@ TEST_CASE("a panic bypass counts cache_bypass_vix", "[metrics][request]") {
   m.record_request(r);
   r.strategy = Strategy::compute;  // panic without bypass (not a SmartCache path) does not
   m.record_request(r);
-  const auto s = m.get_stats();
-  CHECK(s.cache_bypass_vix == 1);
-  CHECK(s.vix_panic_detected == 2);
-  CHECK(s.vix_panic_rate_pct == 100);
-  CHECK(s.strategy_bypass == 1);
+  check_stats(m.get_stats(), {{"cache_bypass_vix", 1}, {"vix_panic_detected", 2},
+                              {"vix_panic_rate_pct", 100}, {"strategy_bypass", 1}});
 }
 
 TEST_CASE("unevaluated vix and zone count nothing", "[metrics][request]") {
   CacheMetrics m;
   m.record_request(RequestRecord{});
-  const auto s = m.get_stats();
-  CHECK(s.total_requests == 1);
-  CHECK(s.strategy_compute == 1);
-  CHECK(s.vix_normal + s.vix_warning_detected + s.vix_panic_detected == 0);
-  CHECK(s.golden_hour_total == 0);
-  CHECK(s.latency_samples == 0);
+  check_stats(m.get_stats(), {{"total_requests", 1}, {"strategy_compute", 1}, {"vix_normal", 0},
+                              {"vix_warning_detected", 0}, {"vix_panic_detected", 0},
+                              {"golden_hour_total", 0}, {"latency_samples", 0}});
 }
 
 TEST_CASE("store errors, evictions and unmeasured latency are added", "[metrics][request]") {
@@ -89,12 +77,9 @@ TEST_CASE("store errors, evictions and unmeasured latency are added", "[metrics]
   r.latency_ms = std::numeric_limits<double>::quiet_NaN();
   r.latency_unmeasured = false;
   m.record_request(r);
-  const auto s = m.get_stats();
-  CHECK(s.cache_errors == 4);
-  CHECK(s.cache_evictions == 6);
-  CHECK(s.latency_unmeasured == 1);
-  CHECK(s.latency_rejected == 1);
-  CHECK(s.latency_samples == 0);
+  check_stats(m.get_stats(), {{"cache_errors", 4}, {"cache_evictions", 6},
+                              {"latency_unmeasured", 1}, {"latency_rejected", 1},
+                              {"latency_samples", 0}});
 }
 
 TEST_CASE("every zone and vix status has its counter", "[metrics][request]") {
@@ -110,14 +95,10 @@ TEST_CASE("every zone and vix status has its counter", "[metrics][request]") {
       m.record_request(r);
     }
   (void)n;
-  const auto s = m.get_stats();
-  CHECK(s.golden_hour_standard == 1);
-  CHECK(s.golden_hour_warmup == 1);
-  CHECK(s.golden_hour_prematch == 1);
-  CHECK(s.golden_hour_golden == 1);
-  CHECK(s.golden_hour_active == 1);
-  CHECK(s.golden_hour_total == 5);
-  CHECK(s.vix_normal == 5);
+  check_stats(m.get_stats(), {{"golden_hour_standard", 1}, {"golden_hour_warmup", 1},
+                              {"golden_hour_prematch", 1}, {"golden_hour_golden", 1},
+                              {"golden_hour_active", 1}, {"golden_hour_total", 5},
+                              {"vix_normal", 5}});
 }
 
 TEST_CASE("strategy and vix sums equal total requests", "[metrics][request]") {
@@ -132,8 +113,7 @@ TEST_CASE("strategy and vix sums equal total requests", "[metrics][request]") {
     m.record_request(r);
   }
   const auto s = m.get_stats();
-  CHECK(s.strategy_bypass + s.strategy_compute + s.strategy_serve_stale + s.strategy_serve_fresh ==
-        s.total_requests);
+  CHECK(smartcache_test::strategy_sum(s) == s.total_requests);
   CHECK(s.vix_normal + s.vix_warning_detected + s.vix_panic_detected == s.total_requests);
 }
 
@@ -142,11 +122,7 @@ TEST_CASE("record_invalidation counts logical markets and actual keys", "[metric
   m.record_invalidation({true, 4, 39, 16, 80.0});
   m.record_invalidation({true, 2, 5, 18, 90.0});
   m.record_invalidation({false, 0, 120, 0, std::nullopt});
-  const auto s = m.get_stats();
-  CHECK(s.surgical_invalidation == 2);
-  CHECK(s.full_invalidation == 1);
-  CHECK(s.markets_affected_logical == 6);
-  CHECK(s.cache_keys_deleted_actual == 164);
-  CHECK(s.markets_preserved == 34);
-  CHECK(s.avg_cpu_saved_pct == 85);
+  check_stats(m.get_stats(), {{"surgical_invalidation", 2}, {"full_invalidation", 1},
+                              {"markets_affected_logical", 6}, {"cache_keys_deleted_actual", 164},
+                              {"markets_preserved", 34}, {"avg_cpu_saved_pct", 85}});
 }

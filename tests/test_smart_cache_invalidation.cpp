@@ -4,22 +4,24 @@
 #include <string>
 
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"
 #include "support/faulty_store.hpp"
 #include "support/log_capture.hpp"
+#include "support/stats_check.hpp"
 
 using namespace std::chrono_literals;
 using smartcache::Event;
 using smartcache::MemoryStore;
 using smartcache::RequestContext;
 using smartcache::Strategy;
-
-namespace {
-
+using smartcache_test::check_stats;
 using H = smartcache_test::Harness<>;
 using Counting = smartcache_test::CountingCompute;
+
+namespace {
 
 RequestContext tagged(std::string match, std::string market) {
   return RequestContext{{std::move(match), std::move(market)}, std::nullopt, {}};
@@ -56,11 +58,9 @@ TEST_CASE("invalidate_by_event erases the scope's keys of the affected markets o
   CHECK(h.store->get("match:1/corners", h.wall.now()).has_value());
 
   const auto s = h.stats();
-  CHECK(s.surgical_invalidation == 1);
-  CHECK(s.full_invalidation == 0);
-  CHECK(s.markets_affected_logical == 2);
-  CHECK(s.cache_keys_deleted_actual == 2);
-  CHECK(s.markets_preserved == 1);
+  check_stats(s, {{"surgical_invalidation", 1}, {"full_invalidation", 0},
+                  {"markets_affected_logical", 2}, {"cache_keys_deleted_actual", 2},
+                  {"markets_preserved", 1}});
   CHECK(std::abs(s.avg_cpu_saved_pct - 100.0 / 3.0) < 1e-6);
 
   SECTION("an empty scope erases the markets in every scope") {
@@ -87,10 +87,8 @@ TEST_CASE("an unknown event type invalidates everything, with a warning", "[smar
   CHECK(report.markets_affected == 2);  // every known market
   CHECK(h.store->size() == 0);
   CHECK(logs.contains("unknown event type"));
-  const auto s = h.stats();
-  CHECK(s.full_invalidation == 1);
-  CHECK(s.surgical_invalidation == 0);
-  CHECK(s.cache_keys_deleted_actual == 6);
+  check_stats(h.stats(), {{"full_invalidation", 1}, {"surgical_invalidation", 0},
+                          {"cache_keys_deleted_actual", 6}});
 }
 
 TEST_CASE("invalidate_all clears the store and counts a full invalidation", "[smart_cache][invalidation]") {
@@ -100,8 +98,7 @@ TEST_CASE("invalidate_all clears the store and counts a full invalidation", "[sm
   fill(cache, calls);
   CHECK(cache.invalidate_all() == 6);
   CHECK(h.store->size() == 0);
-  CHECK(h.stats().full_invalidation == 1);
-  CHECK(h.stats().cache_keys_deleted_actual == 6);
+  check_stats(h.stats(), {{"full_invalidation", 1}, {"cache_keys_deleted_actual", 6}});
   CHECK(cache.invalidate_all() == 0);
   CHECK(h.stats().full_invalidation == 2);
 }
@@ -151,7 +148,7 @@ TEST_CASE("a refresh overtaken by an invalidation does not resurrect the entry",
   auto& cache = h.make();
   cache.tag_manager().add_rule("goal", {"btts"});
   std::atomic<int> calls{0};
-  const RequestContext ctx{{"match:1", "btts"}, h.wall.now() + 30min, {}};
+  const auto ctx = smartcache_test::golden_context(h.wall, {"match:1", "btts"});
   (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
   h.wall.advance(61s);
 
@@ -201,8 +198,7 @@ TEST_CASE("a store failing to invalidate is counted and logged, never thrown",
   CHECK_NOTHROW(report = cache.invalidate_by_event({"goal", "match:1"}));
   CHECK(report.keys_deleted == 0);
   CHECK_NOTHROW(cache.invalidate_all());
-  CHECK(h.stats().cache_errors == 2);
-  CHECK(h.stats().surgical_invalidation == 1);
-  CHECK(h.stats().full_invalidation == 1);
+  check_stats(h.stats(), {{"cache_errors", 2}, {"surgical_invalidation", 1},
+                          {"full_invalidation", 1}});
   CHECK(logs.contains("store failed to invalidate"));
 }

@@ -1,21 +1,20 @@
 // SmartCache destruction with refreshes queued or running: no use after free, no hang.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"
+#include "support/fault_injection.hpp"
 
 using namespace std::chrono_literals;
 using smartcache::CacheMetrics;
 using smartcache::MemoryStore;
-using smartcache::RequestContext;
 using smartcache::SmartCache;
 
 namespace {
@@ -36,7 +35,7 @@ TEST_CASE("refreshes queued on a host executor do nothing after the cache is gon
   std::atomic<int> calls{0};
   {
     Cache cache(store, smartcache_test::test_config(wall, exec), metrics);
-    const RequestContext golden{{}, wall.now() + 30min, {}};
+    const auto golden = smartcache_test::golden_context(wall);
     for (int i = 0; i < 5; ++i) (void)cache.get_or_compute("k" + std::to_string(i), Counting{&calls, 1}, golden);
     wall.advance(61s);
     for (int i = 0; i < 5; ++i) (void)cache.get_or_compute("k" + std::to_string(i), Counting{&calls, 2}, golden);
@@ -57,27 +56,20 @@ TEST_CASE("destroying the cache waits for the running refresh and discards the q
   CacheMetrics metrics;
   smartcache_test::FakeWallClock wall;
   auto store = std::make_shared<MemoryStore<int>>();
-  smartcache::Config cfg;
-  cfg.wall_clock = wall.fn();
-  cfg.refresh_threads = 1;
-  cfg.refresh_queue = 8;
   std::atomic<int> calls{0};
 
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool release = false;
+  smartcache_test::Latch release;
   std::atomic<bool> running{false};
   std::atomic<bool> finished{false};
   auto blocking = [&] {
     running = true;
-    std::unique_lock<std::mutex> lock(mutex);
-    cv.wait(lock, [&] { return release; });
+    release.wait();
     finished = true;
     return 10;
   };
 
-  auto cache = std::make_unique<Cache>(store, cfg, metrics);
-  const RequestContext golden{{}, wall.now() + 30min, {}};
+  auto cache = std::make_unique<Cache>(store, smartcache_test::pool_config(wall, 1, 8), metrics);
+  const auto golden = smartcache_test::golden_context(wall);
   for (int i = 0; i < 4; ++i) (void)cache->get_or_compute("k" + std::to_string(i), Counting{&calls, 1}, golden);
   wall.advance(61s);
   (void)cache->get_or_compute("k0", blocking, golden);
@@ -91,11 +83,7 @@ TEST_CASE("destroying the cache waits for the running refresh and discards the q
   });
   std::this_thread::sleep_for(50ms);  // not for correctness: only gives a premature return a chance to show
   CHECK_FALSE(destroyed);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    release = true;
-  }
-  cv.notify_all();
+  release.open();
   destroyer.join();
   CHECK(finished);
   CHECK(calls == 4);  // the three queued refreshes never ran

@@ -11,19 +11,23 @@
 
 #include <smartcache/detail/core/single_flight.hpp>
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"
+#include "support/fault_injection.hpp"
+#include "support/stats_check.hpp"
 
 using namespace std::chrono_literals;
 using smartcache::Strategy;
+using smartcache_test::check_stats;
+
+using smartcache_test::run_threads;
+using smartcache_test::wait_for;
 
 namespace {
 
 constexpr int threads = 8;
-
-// Spins (bounded) until `pred` holds; false on timeout.
-using smartcache_test::wait_for;
 
 }  // namespace
 
@@ -33,19 +37,16 @@ TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
   std::atomic<bool> timed_out{false};
   std::vector<std::string> got(threads);
   std::vector<int> led(threads);  // not vector<bool>: threads write neighbouring elements
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i)
-    pool.emplace_back([&, i] {
-      auto out = flight.run("k", [&] {
-        ++calls;
-        // The leader returns only once every other caller waits on it.
-        if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
-        return std::string("value");
-      });
-      got[static_cast<std::size_t>(i)] = out.value;
-      led[static_cast<std::size_t>(i)] = out.leader ? 1 : 0;
+  run_threads(threads, [&](int i) {
+    auto out = flight.run("k", [&] {
+      ++calls;
+      // The leader returns only once every other caller waits on it.
+      if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
+      return std::string("value");
     });
-  for (auto& t : pool) t.join();
+    got[static_cast<std::size_t>(i)] = out.value;
+    led[static_cast<std::size_t>(i)] = out.leader ? 1 : 0;
+  });
   REQUIRE_FALSE(timed_out);
   CHECK(calls == 1);
   int leaders = 0;
@@ -65,20 +66,17 @@ TEST_CASE("SingleFlight: waiters all receive the leader's exception", "[single_f
   std::atomic<int> calls{0};
   std::atomic<int> caught{0};
   std::atomic<bool> timed_out{false};
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i)
-    pool.emplace_back([&] {
-      try {
-        (void)flight.run("k", [&]() -> int {
-          ++calls;
-          if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
-          throw std::runtime_error("boom");
-        });
-      } catch (const std::runtime_error& e) {
-        if (std::string(e.what()) == "boom") ++caught;
-      }
-    });
-  for (auto& t : pool) t.join();
+  run_threads(threads, [&](int) {
+    try {
+      (void)flight.run("k", [&]() -> int {
+        ++calls;
+        if (!wait_for([&] { return flight.waiting() == threads - 1; })) timed_out = true;
+        throw std::runtime_error("boom");
+      });
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()) == "boom") ++caught;
+    }
+  });
   REQUIRE_FALSE(timed_out);
   CHECK(calls == 1);
   CHECK(caught == threads);
@@ -93,22 +91,19 @@ TEST_CASE("SmartCache: N threads missing one key run one compute and all get its
   std::atomic<int> entered{0};
   std::atomic<int> wrong{0};
   std::vector<Strategy> strategies(threads);
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i)
-    pool.emplace_back([&, i] {
-      ++entered;
-      auto r = cache.get_or_compute("k", [&] {
-        ++calls;
-        // Give the others time to arrive: they either wait on this compute or,
-        // arriving after it, find the stored value. Never a second compute.
-        (void)wait_for([&] { return entered == threads; });
-        std::this_thread::sleep_for(20ms);
-        return 42;
-      });
-      if (r.value != 42) ++wrong;
-      strategies[static_cast<std::size_t>(i)] = r.strategy;
+  run_threads(threads, [&](int i) {
+    ++entered;
+    auto r = cache.get_or_compute("k", [&] {
+      ++calls;
+      // Give the others time to arrive: they either wait on this compute or,
+      // arriving after it, find the stored value. Never a second compute.
+      (void)wait_for([&] { return entered == threads; });
+      std::this_thread::sleep_for(20ms);
+      return 42;
     });
-  for (auto& t : pool) t.join();
+    if (r.value != 42) ++wrong;
+    strategies[static_cast<std::size_t>(i)] = r.strategy;
+  });
   CHECK(calls == 1);
   CHECK(wrong == 0);
   for (auto s : strategies) CHECK((s == Strategy::compute || s == Strategy::serve_fresh));
@@ -126,29 +121,25 @@ TEST_CASE("SmartCache: a compute that throws reaches every caller and stores not
   std::atomic<int> calls{0};
   std::atomic<int> entered{0};
   std::atomic<int> caught{0};
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i)
-    pool.emplace_back([&] {
-      ++entered;
-      try {
-        (void)cache.get_or_compute("k", [&]() -> int {
-          ++calls;
-          (void)wait_for([&] { return entered == threads; });
-          std::this_thread::sleep_for(20ms);
-          throw std::runtime_error("model down");
-        });
-      } catch (const std::runtime_error&) {
-        ++caught;
-      }
-    });
-  for (auto& t : pool) t.join();
+  run_threads(threads, [&](int) {
+    ++entered;
+    try {
+      (void)cache.get_or_compute("k", [&]() -> int {
+        ++calls;
+        (void)wait_for([&] { return entered == threads; });
+        std::this_thread::sleep_for(20ms);
+        throw std::runtime_error("model down");
+      });
+    } catch (const std::runtime_error&) {
+      ++caught;
+    }
+  });
   CHECK(caught == threads);
   CHECK(calls >= 1);
   CHECK(calls <= threads);
   CHECK(h.store->size() == 0);
-  const auto s = h.stats();
-  CHECK(s.total_requests == threads);  // failed requests still count
-  CHECK(s.strategy_compute == threads);
+  check_stats(h.stats(), {{"total_requests", threads},  // failed requests still count
+                          {"strategy_compute", threads}});
 }
 
 namespace {

@@ -1,40 +1,31 @@
 // SmartCache stale-while-revalidate: one refresh per key, its outcomes, backoff, executors.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"
+#include "support/fault_injection.hpp"
+#include "support/stats_check.hpp"
 
 using namespace std::chrono_literals;
 using smartcache::MemoryStore;
-using smartcache::RequestContext;
 using smartcache::Strategy;
+using smartcache_test::check_stats;
+using H = smartcache_test::Harness<>;
+using Counting = smartcache_test::CountingCompute;
+using Throwing = smartcache_test::ThrowingCompute;
 
 namespace {
 
-using H = smartcache_test::Harness<>;
-using Counting = smartcache_test::CountingCompute;
-
 // Golden zone: 60 s fresh, 60 s stale window.
-RequestContext golden(const smartcache_test::FakeWallClock& wall) {
-  return RequestContext{{"match:1", "btts"}, wall.now() + 30min, {}};
+smartcache::RequestContext golden(const smartcache_test::FakeWallClock& wall) {
+  return smartcache_test::golden_context(wall, {"match:1", "btts"});
 }
-
-struct Throwing {
-  std::atomic<int>* calls;
-  int operator()() const {
-    calls->fetch_add(1);
-    throw std::runtime_error("feed down");
-  }
-};
 
 }  // namespace
 
@@ -67,12 +58,9 @@ TEST_CASE("many stale hits queue one refresh; it stores a fresh value", "[smart_
   auto r = cache.get_or_compute("k", Counting{&calls, 3}, ctx);
   CHECK(r.strategy == Strategy::serve_fresh);
   CHECK(r.value == 2);
-  const auto s = h.stats();
-  CHECK(s.swr_background_success == 1);
-  CHECK(s.swr_background_error == 0);
-  CHECK(s.swr_background_dropped == 0);
-  CHECK(s.swr_served_stale == 50);
-  CHECK(s.total_requests == 52);  // the refresh is not a request
+  check_stats(h.stats(), {{"swr_background_success", 1}, {"swr_background_error", 0},
+                          {"swr_background_dropped", 0}, {"swr_served_stale", 50},
+                          {"total_requests", 52}});  // the refresh is not a request
 }
 
 TEST_CASE("a failed refresh keeps the stale entry and backs off", "[smart_cache][swr]") {
@@ -98,9 +86,7 @@ TEST_CASE("a failed refresh keeps the stale entry and backs off", "[smart_cache]
   CHECK(h.exec.size() == 1);
   h.exec.run_all();
   CHECK(cache.get_or_compute("k", Counting{&calls, 6}, ctx).value == 5);
-  const auto s = h.stats();
-  CHECK(s.swr_background_error == 1);
-  CHECK(s.swr_background_success == 1);
+  check_stats(h.stats(), {{"swr_background_error", 1}, {"swr_background_success", 1}});
 }
 
 TEST_CASE("a refused or lost refresh is counted as dropped and the request is unaffected",
@@ -153,42 +139,29 @@ TEST_CASE("an inline executor refreshes before the request returns", "[smart_cac
 
 TEST_CASE("the built-in pool drops refreshes when its queue is full", "[smart_cache][swr][pool]") {
   H h;
-  h.cfg.executor = nullptr;  // built-in pool
-  h.cfg.refresh_threads = 1;
-  h.cfg.refresh_queue = 1;
+  h.cfg = smartcache_test::pool_config(h.wall, 1, 1);  // the built-in pool
   auto& cache = h.make();
   std::atomic<int> calls{0};
   const auto ctx = golden(h.wall);
 
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool release = false;
+  smartcache_test::Latch release;
   std::atomic<bool> blocked{false};
   auto blocking = [&] {
     blocked = true;
-    std::unique_lock<std::mutex> lock(mutex);
-    cv.wait(lock, [&] { return release; });
+    release.wait();
     return 10;
   };
   for (int i = 0; i < 4; ++i) (void)cache.get_or_compute("k" + std::to_string(i), Counting{&calls, i}, ctx);
   h.wall.advance(61s);
   (void)cache.get_or_compute("k0", blocking, ctx);  // occupies the only worker
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!blocked && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  REQUIRE(blocked);
+  REQUIRE(smartcache_test::wait_for([&] { return blocked.load(); }));
   (void)cache.get_or_compute("k1", Counting{&calls, 11}, ctx);  // fills the queue
   auto r = cache.get_or_compute("k2", Counting{&calls, 12}, ctx);  // dropped
   CHECK(r.strategy == Strategy::serve_stale);
   CHECK(h.stats().swr_background_dropped == 1);
   CHECK(cache.refreshes_pending() == 2);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    release = true;
-  }
-  cv.notify_all();
-  const auto done_by = std::chrono::steady_clock::now() + 10s;
-  while (cache.refreshes_pending() > 0 && std::chrono::steady_clock::now() < done_by) std::this_thread::yield();
-  CHECK(cache.refreshes_pending() == 0);
+  release.open();
+  CHECK(smartcache_test::wait_for([&] { return cache.refreshes_pending() == 0; }));
   CHECK(h.stats().swr_background_success == 2);
   CHECK(cache.get_or_compute("k1", Counting{&calls, 0}, ctx).value == 11);
 }

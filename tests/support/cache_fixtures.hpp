@@ -11,24 +11,32 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <smartcache/config.hpp>
+#include <smartcache/request.hpp>
 #include <smartcache/stores/memory_store.hpp>
 #include <smartcache/smartcache.hpp>
 #include <smartcache/cache.hpp>
 
 namespace smartcache_test {
 
-// Spins (yielding) until pred() holds; false after `timeout`. For waiting on a
-// background thread's progress, never for correctness by elapsed time.
+// Spins until pred() holds; false after `timeout`. Between tries it yields,
+// or sleeps `poll` when given (a busy machine, threads doing real work). For
+// waiting on a background thread's progress, never for correctness by elapsed time.
 template <class P>
-bool wait_for(P pred, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+bool wait_for(P pred, std::chrono::seconds timeout = std::chrono::seconds(10),
+              std::chrono::milliseconds poll = std::chrono::milliseconds(0)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
+    if (poll.count() > 0)
+      std::this_thread::sleep_for(poll);
+    else
+      std::this_thread::yield();
   }
   return true;
 }
@@ -153,6 +161,42 @@ inline smartcache::Config test_config(const FakeWallClock& wall, const ManualExe
   return cfg;
 }
 
+// Runs each task at once, on the caller's thread.
+inline std::function<void(std::function<void()>)> inline_executor() {
+  return [](std::function<void()> task) { task(); };
+}
+
+// A Config whose refreshes run inline, on the requesting thread; with `wall`,
+// on that fake wall clock, else on the system clock.
+inline smartcache::Config inline_config() {
+  smartcache::Config cfg;
+  cfg.executor = inline_executor();
+  return cfg;
+}
+inline smartcache::Config inline_config(const FakeWallClock& wall) {
+  smartcache::Config cfg = inline_config();
+  cfg.wall_clock = wall.fn();
+  return cfg;
+}
+
+// A Config on the fake wall clock whose refreshes run on the built-in pool:
+// `threads` workers, at most `queue` refreshes waiting.
+inline smartcache::Config pool_config(const FakeWallClock& wall, std::size_t threads,
+                                      std::size_t queue) {
+  smartcache::Config cfg;
+  cfg.wall_clock = wall.fn();
+  cfg.refresh_threads = threads;
+  cfg.refresh_queue = queue;
+  return cfg;
+}
+
+// A request in the golden zone (kickoff in 30 min: 60 s fresh, 60 s stale
+// window by default), with `tags`.
+inline smartcache::RequestContext golden_context(const FakeWallClock& wall,
+                                                 std::vector<std::string> tags = {}) {
+  return smartcache::RequestContext{std::move(tags), wall.now() + std::chrono::minutes(30), {}};
+}
+
 // A compute that counts its calls (thread-safe) and returns `value`.
 struct CountingCompute {
   std::atomic<int>* calls;
@@ -160,6 +204,15 @@ struct CountingCompute {
   int operator()() const {
     calls->fetch_add(1);
     return value;
+  }
+};
+
+// A compute that counts its calls (thread-safe) and throws std::runtime_error.
+struct ThrowingCompute {
+  std::atomic<int>* calls;
+  int operator()() const {
+    calls->fetch_add(1);
+    throw std::runtime_error("compute failed");
   }
 };
 
@@ -182,10 +235,5 @@ struct Harness {
   }
   [[nodiscard]] smartcache::Stats stats() const { return metrics.get_stats(); }
 };
-
-// Runs each task at once, on the caller's thread.
-inline std::function<void(std::function<void()>)> inline_executor() {
-  return [](std::function<void()> task) { task(); };
-}
 
 }  // namespace smartcache_test

@@ -6,7 +6,8 @@
 //   reliable), counting what it injected.
 // - coin(p): a thread-local biased coin with a fixed per-thread seed.
 // - Latch: a one-shot gate a test holds a compute or an executor on.
-// - Answered: what a load thread saw, for the "every request answered" checks.
+// - Answered: what a load thread saw, and check_answered, the "every request
+//   answered" checks.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,9 @@
 
 #include <smartcache/metrics/stats.hpp>
 #include <smartcache/stores/store.hpp>
+
+#include "catch.hpp"
+#include "stats_check.hpp"
 
 namespace smartcache_test {
 
@@ -125,7 +129,35 @@ struct Answered {
   std::atomic<std::uint64_t> foreign{0};    ///< any other exception: must stay 0
   std::atomic<std::uint64_t> wrong_key{0};  ///< a value of another key: must stay 0
   std::atomic<std::uint64_t> fresh{0}, stale{0};
+
+  /// Makes one request (`request()` returns its Result) and counts how it
+  /// ended: a value (returned), the compute's own ComputeError, or anything
+  /// else (foreign). Thread-safe.
+  template <class Request>
+  auto answer(Request&& request) -> std::optional<decltype(request())> {
+    made.fetch_add(1);
+    try {
+      auto r = request();
+      values.fetch_add(1);
+      return r;
+    } catch (const ComputeError&) {  // fields not read: see ComputeError
+      compute_errors.fetch_add(1);
+    } catch (...) {
+      foreign.fetch_add(1);
+    }
+    return std::nullopt;
+  }
 };
+
+/// Every request answered exactly once, never with another key's value or a
+/// foreign exception; the snapshot counts each once, with one strategy.
+inline void check_answered(const Answered& seen, const smartcache::Stats& s) {
+  CHECK(seen.values + seen.compute_errors == seen.made);
+  CHECK(seen.foreign == 0);
+  CHECK(seen.wrong_key == 0);
+  CHECK(s.total_requests == seen.made);
+  CHECK(strategy_sum(s) == s.total_requests);
+}
 
 /// A host thread pool standing in for the application's executor: tasks run
 /// on `threads` threads in FIFO order; the destructor runs what is queued and
@@ -191,11 +223,6 @@ void run_threads(int n, F f) {
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i) threads.emplace_back(f, i);
   for (auto& t : threads) t.join();
-}
-
-/// sum(strategy_*) of a snapshot.
-inline std::uint64_t strategy_sum(const smartcache::Stats& s) {
-  return s.strategy_bypass + s.strategy_compute + s.strategy_serve_stale + s.strategy_serve_fresh;
 }
 
 }  // namespace smartcache_test
