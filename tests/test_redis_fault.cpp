@@ -12,6 +12,7 @@
 #include <smartcache/redis_store.hpp>
 #include <smartcache/cache.hpp>
 
+#include "support/cache_fixtures.hpp"
 #include "support/catch.hpp"
 #include "support/fault_injection.hpp"
 #include "support/log_capture.hpp"
@@ -26,23 +27,19 @@ using Store = smartcache::RedisStore<std::string>;
 using Cache = smartcache::SmartCache<Store>;
 constexpr int matches = 4;
 
-smartcache::RedisOptions options_for(int port) {
-  smartcache::RedisOptions o;
-  o.port = port;
-  o.key_prefix = "fault:";
-  o.command_timeout = 1000ms;  // generous: sanitizer builds on a shared machine
-  o.connect_timeout = 1000ms;
-  o.reconnect_backoff_min = 10ms;
-  o.reconnect_backoff_max = 50ms;
-  o.pool_size = 6;
-  return o;
-}
-
-smartcache::Config inline_config() {
-  smartcache::Config cfg;
-  cfg.executor = [](std::function<void()> task) { task(); };
-  return cfg;
-}
+// One cache instance over its own RedisStore on `port`, refreshing inline.
+struct Instance {
+  explicit Instance(int port)
+      : store(std::make_shared<Store>(options(port))), cache(store, inline_config(), metrics) {}
+  static smartcache::RedisOptions options(int port) {
+    smartcache::RedisOptions o = redis_test_options(port, "fault:");
+    o.pool_size = 6;
+    return o;
+  }
+  smartcache::CacheMetrics metrics;
+  std::shared_ptr<Store> store;
+  Cache cache;
+};
 
 // "<key>@<version>"
 std::string encode(const std::string& key, std::uint64_t v) { return key + "@" + std::to_string(v); }
@@ -54,8 +51,8 @@ TEST_CASE("Redis killed and restarted under load with invalidations: all answere
           "[fault][redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   LogCapture quiet;
-  smartcache::CacheMetrics metrics;
-  Cache cache(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics);
+  Instance one(redis->port());
+  auto& cache = one.cache;
   cache.tag_manager().add_rule("goal", {"btts"});
   std::atomic<std::uint64_t> truth[matches] = {}, published[matches] = {};
   std::atomic<bool> stop{false};
@@ -70,18 +67,15 @@ TEST_CASE("Redis killed and restarted under load with invalidations: all answere
         const std::string key = "k" + std::to_string((i * 3 + t) % 16) + ":m" + std::to_string(m);
         const std::uint64_t floor = published[m].load();
         const smartcache::RequestContext ctx{{"match:" + std::to_string(m), "btts"}, std::nullopt, {}};
-        seen.made.fetch_add(1);
-        try {
-          auto* truth_m = &truth[m];
-          auto r = cache.get_or_compute(key, [key, truth_m] { return encode(key, truth_m->load()); }, ctx);
-          seen.values.fetch_add(1);
-          const auto at = r.value.rfind('@');
-          if (r.value.substr(0, at) != key) seen.wrong_key.fetch_add(1);
-          const bool served = r.strategy != smartcache::Strategy::compute && r.strategy != smartcache::Strategy::bypass;
-          if (served && std::stoull(r.value.substr(at + 1)) < floor) stale_after_invalidation.fetch_add(1);
-        } catch (...) {
-          seen.foreign.fetch_add(1);
-        }
+        auto* truth_m = &truth[m];
+        const auto r = seen.answer([&] {
+          return cache.get_or_compute(key, [key, truth_m] { return encode(key, truth_m->load()); }, ctx);
+        });
+        if (!r) continue;
+        const auto at = r->value.rfind('@');
+        if (r->value.substr(0, at) != key) seen.wrong_key.fetch_add(1);
+        const bool served = r->strategy != smartcache::Strategy::compute && r->strategy != smartcache::Strategy::bypass;
+        if (served && std::stoull(r->value.substr(at + 1)) < floor) stale_after_invalidation.fetch_add(1);
       }
     });
 
@@ -98,12 +92,9 @@ TEST_CASE("Redis killed and restarted under load with invalidations: all answere
   stop = true;
   for (auto& w : workers) w.join();
 
-  const auto s = metrics.get_stats();
-  CHECK(seen.values == seen.made);  // no compute throws here: every request has a value
-  CHECK(seen.foreign == 0);
-  CHECK(seen.wrong_key == 0);
-  CHECK(s.total_requests == seen.made);
-  CHECK(s.strategy_bypass + s.strategy_compute + s.strategy_serve_stale + s.strategy_serve_fresh == s.total_requests);
+  const auto s = one.metrics.get_stats();
+  check_answered(seen, s);
+  CHECK(seen.compute_errors == 0);  // no compute throws here: every request has a value
   CHECK(s.cache_errors > 0);      // the outage was seen and counted
   CHECK(s.cache_hit_fresh > 0);   // and caching worked around it
   CHECK(stale_after_invalidation == 0);
@@ -115,9 +106,9 @@ TEST_CASE("an invalidation by one instance keeps another instance's compute in f
           "[fault][redis][invalidation]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   LogCapture quiet;
-  smartcache::CacheMetrics metrics_a, metrics_b;
-  Cache a(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics_a);
-  Cache b(std::make_shared<Store>(options_for(redis->port())), inline_config(), metrics_b);
+  Instance instance_a(redis->port()), instance_b(redis->port());
+  auto& a = instance_a.cache;
+  auto& b = instance_b.cache;
   a.tag_manager().add_rule("goal", {"btts"});
   b.tag_manager().add_rule("goal", {"btts"});
   const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
@@ -149,7 +140,7 @@ namespace {
 // so the header parse goes deeper) and calls f(key) for each.
 template <class F>
 void with_garbage_keys(int port, Store& store, int n, F f) {
-  auto raw = smartcache::detail::RedisConnection::open("127.0.0.1", port, 1s, 1s, "", 0);
+  auto raw = redis_raw_connection(port);
   std::mt19937 rng(7);
   for (int i = 0; i < n; ++i) {
     std::string garbage(rng() % 64, '\0');
@@ -166,32 +157,28 @@ void with_garbage_keys(int port, Store& store, int n, F f) {
 TEST_CASE("garbage under a key in Redis: computed, counted once, then repaired", "[fault][redis][codec]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   LogCapture quiet;
-  smartcache::CacheMetrics metrics;
-  auto store = std::make_shared<Store>(options_for(redis->port()));
-  Cache cache(store, inline_config(), metrics);
-  with_garbage_keys(redis->port(), *store, 50, [&](const std::string& key) {
-    const auto errors_before = metrics.get_stats().cache_errors;
-    auto r = cache.get_or_compute(key, [key] { return "value-of-" + key; });
+  Instance one(redis->port());
+  with_garbage_keys(redis->port(), *one.store, 50, [&](const std::string& key) {
+    const auto errors_before = one.metrics.get_stats().cache_errors;
+    auto r = one.cache.get_or_compute(key, [key] { return "value-of-" + key; });
     CHECK(r.strategy == smartcache::Strategy::compute);
     CHECK(r.value == "value-of-" + key);
-    CHECK(metrics.get_stats().cache_errors == errors_before + 1);
+    CHECK(one.metrics.get_stats().cache_errors == errors_before + 1);
     // The computed value replaced the garbage: served from Redis, no new error.
-    auto again = cache.get_or_compute(key, [] { return std::string("recomputed"); });
+    auto again = one.cache.get_or_compute(key, [] { return std::string("recomputed"); });
     CHECK(again.strategy == smartcache::Strategy::serve_fresh);
     CHECK(again.value == "value-of-" + key);
-    CHECK(metrics.get_stats().cache_errors == errors_before + 1);
+    CHECK(one.metrics.get_stats().cache_errors == errors_before + 1);
   });
 }
 
 TEST_CASE("a store that is down is not written after its failed lookup", "[fault][redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   LogCapture quiet;
-  smartcache::CacheMetrics metrics;
-  auto store = std::make_shared<Store>(options_for(redis->port()));
-  Cache cache(store, inline_config(), metrics);
+  Instance one(redis->port());
   redis->stop();
-  auto r = cache.get_or_compute("k", [] { return std::string("v"); });
+  auto r = one.cache.get_or_compute("k", [] { return std::string("v"); });
   CHECK(r.value == "v");
-  CHECK(metrics.get_stats().cache_errors == 1);  // the get only: no put attempted
+  CHECK(one.metrics.get_stats().cache_errors == 1);  // the get only: no put attempted
 }
 

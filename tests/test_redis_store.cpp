@@ -29,21 +29,12 @@ using smartcache::StoreError;
 using smartcache::WallTime;
 using smartcache::detail::RedisConnection;
 using smartcache::detail::ReplyPtr;
+using smartcache_test::redis_test_options;
 
 namespace {
 
 const WallTime t0 = WallTime(std::chrono::seconds(1'700'000'000));
 
-RedisOptions options_for(int port, std::string prefix = "test:") {
-  RedisOptions o;
-  o.port = port;
-  o.key_prefix = std::move(prefix);
-  o.command_timeout = 1000ms;  // generous: sanitizer builds on a shared machine
-  o.connect_timeout = 1000ms;
-  o.reconnect_backoff_min = 10ms;
-  o.reconnect_backoff_max = 50ms;
-  return o;
-}
 
 // An entry whose horizons are relative to `now`.
 template <class V = std::string>
@@ -61,7 +52,7 @@ Entry<V> entry(V value, std::vector<std::string> tags = {}, WallTime now = t0,
 // A plain connection for checking what the store wrote.
 struct Raw {
   explicit Raw(int port, const std::string& password = "")
-      : conn(RedisConnection::open("127.0.0.1", port, 1000ms, 1000ms, password, 0)) {}
+      : conn(smartcache_test::redis_raw_connection(port, password)) {}
   ReplyPtr operator()(const smartcache::detail::Command& c) { return conn.command(c); }
   long long integer(const smartcache::detail::Command& c) {
     auto r = conn.command(c);
@@ -93,6 +84,22 @@ struct Raw {
   RedisConnection conn;
 };
 
+// Puts `value` under "k" until the store accepts it (once it reconnected),
+// pausing between tries; false when it still refuses after `patience`.
+bool put_until_accepted(RedisStore<std::string>& store, const std::string& value,
+                        std::chrono::seconds patience, std::chrono::milliseconds pause) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      store.put("k", entry<std::string>(value), t0);
+      return true;
+    } catch (const StoreError&) {
+      std::this_thread::sleep_for(pause);
+    }
+  }
+  return false;
+}
+
 // The warnings captured, and whether one of them has `needle` in a field.
 std::vector<smartcache::LogRecord> warnings(const smartcache_test::LogCapture& logs) {
   std::vector<smartcache::LogRecord> out;
@@ -110,7 +117,7 @@ bool has_field_containing(const smartcache::LogRecord& r, const std::string& nee
 
 TEST_CASE("RedisStore round-trips every operation", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   CHECK(store.healthy());
 
   CHECK_FALSE(store.get("a", t0).has_value());
@@ -138,7 +145,7 @@ TEST_CASE("RedisStore round-trips every operation", "[redis]") {
 
 TEST_CASE("RedisStore keeps binary keys and values intact", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   const std::string key("k\0\xff y*", 6);
   std::string value;
   for (int i = 0; i < 256; ++i) value.push_back(static_cast<char>(i));
@@ -150,14 +157,14 @@ TEST_CASE("RedisStore keeps binary keys and values intact", "[redis]") {
   CHECK(got->tags == std::vector<std::string>{std::string("t\0g", 3)});
   CHECK(store.erase_tagged(std::string("t\0g", 3), {}) == 1);
 
-  RedisStore<double> numbers(options_for(redis->port(), "num:"));
+  RedisStore<double> numbers(redis_test_options(redis->port(), "num:"));
   numbers.put("pi", entry<double>(3.14159), t0);
   CHECK(numbers.get("pi", t0)->value == 3.14159);
 }
 
 TEST_CASE("RedisStore sets the Redis expiry at stale_until", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   Raw raw(redis->port());
 
   store.put("k", entry<std::string>("v", {"tag"}, t0, 10s, 30s), t0);
@@ -189,7 +196,7 @@ TEST_CASE("RedisStore sets the Redis expiry at stale_until", "[redis]") {
 
 TEST_CASE("RedisStore keeps its keys under its prefix", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port(), "app:"));
+  RedisStore<std::string> store(redis_test_options(redis->port(), "app:"));
   Raw raw(redis->port());
   store.put("x", entry<std::string>("v", {"m"}), t0);
   auto lock = store.try_lock_refresh("x", 10s);
@@ -203,8 +210,8 @@ TEST_CASE("RedisStore keeps its keys under its prefix", "[redis]") {
 TEST_CASE("clear and size touch only this store's prefix", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   // A glob metacharacter in the prefix must match literally.
-  RedisStore<std::string> store(options_for(redis->port(), "t*st:"));
-  RedisStore<std::string> neighbour(options_for(redis->port(), "tXst:"));
+  RedisStore<std::string> store(redis_test_options(redis->port(), "t*st:"));
+  RedisStore<std::string> neighbour(redis_test_options(redis->port(), "tXst:"));
   Raw raw(redis->port());
   for (int i = 0; i < 2500; ++i) store.put("k" + std::to_string(i), entry<std::string>("v", {"m"}), t0);
   neighbour.put("k1", entry<std::string>("n", {"m"}), t0);
@@ -232,7 +239,7 @@ TEST_CASE("clear leaves stores whose prefix nests in, extends or globs like its 
   // metacharacters and a backslash, all in one database.
   const std::vector<std::string> prefixes{"svc:", "svc:eu:", "odds", "odds2", "a*[b]?:", "a", "x\\y:"};
   std::vector<std::unique_ptr<RedisStore<std::string>>> stores;
-  for (const auto& p : prefixes) stores.push_back(std::make_unique<RedisStore<std::string>>(options_for(redis->port(), p)));
+  for (const auto& p : prefixes) stores.push_back(std::make_unique<RedisStore<std::string>>(redis_test_options(redis->port(), p)));
   // Keys no store wrote, some of them under a store's prefix but outside its layout.
   const std::vector<std::string> foreign{"foreign", "svc:other", "svc:eu", "odds-feed", "odds2:meta",
                                          "a*[b]?:zz", "ab", "x\\y:cfg"};
@@ -273,7 +280,7 @@ TEST_CASE("clear leaves stores whose prefix nests in, extends or globs like its 
 
 TEST_CASE("an empty key_prefix is refused at construction", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisOptions o = options_for(redis->port(), "");
+  RedisOptions o = redis_test_options(redis->port(), "");
   CHECK_THROWS_AS(RedisStore<std::string>(o), std::invalid_argument);
   try {
     RedisStore<std::string> store(o);
@@ -284,7 +291,7 @@ TEST_CASE("an empty key_prefix is refused at construction", "[redis]") {
 
 TEST_CASE("erase_tagged erases scope AND any-of, nothing else", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   Raw raw(redis->port());
   // Three matches, three markets.
   store.put("m1:goals", entry<std::string>("v", {"match:1", "goals"}), t0);
@@ -350,7 +357,7 @@ TEST_CASE("erase_tagged erases scope AND any-of, nothing else", "[redis]") {
 
 TEST_CASE("erase_tagged is atomic for other clients", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   constexpr int n = 400;
   smartcache::detail::Command mget{"MGET"};
   std::vector<std::string> keys;
@@ -386,8 +393,8 @@ TEST_CASE("erase_tagged is atomic for other clients", "[redis]") {
 
 TEST_CASE("a value computed before another instance's invalidation is not stored", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> a(options_for(redis->port()));
-  RedisStore<std::string> b(options_for(redis->port()));
+  RedisStore<std::string> a(redis_test_options(redis->port()));
+  RedisStore<std::string> b(redis_test_options(redis->port()));
   const std::vector<std::string> tags{"match:1", "btts"};
   Raw raw(redis->port());
 
@@ -469,8 +476,8 @@ TEST_CASE("a value computed before another instance's invalidation is not stored
 TEST_CASE("the put refuses exactly the values an invalidation overtook, however the markers are read",
           "[redis][invalidation]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> a(options_for(redis->port()));
-  RedisStore<std::string> b(options_for(redis->port()));
+  RedisStore<std::string> a(redis_test_options(redis->port()));
+  RedisStore<std::string> b(redis_test_options(redis->port()));
   Raw raw(redis->port());
   // `n` markets no entry carries: enough of them make a marker hash larger
   // than the entry's tag list, so the script asks it field by field.
@@ -567,11 +574,11 @@ TEST_CASE("the put refuses exactly the values an invalidation overtook, however 
 TEST_CASE("a put with 1,000 or 2,000 tags succeeds within the default command timeout",
           "[redis][tags]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisOptions o = options_for(redis->port());
+  RedisOptions o = redis_test_options(redis->port());
   o.command_timeout = RedisOptions{}.command_timeout;  // 50 ms
   REQUIRE(o.command_timeout == 50ms);
   RedisStore<std::string> store(o);
-  RedisStore<std::string> other(options_for(redis->port()));
+  RedisStore<std::string> other(redis_test_options(redis->port()));
   Raw raw(redis->port());
   for (const int n : {1000, 2000}) {
     std::vector<std::string> tags;
@@ -603,7 +610,7 @@ TEST_CASE("a put with 1,000 or 2,000 tags succeeds within the default command ti
 TEST_CASE("a put with more tags than max_tags_per_entry is refused before reaching Redis",
           "[redis][tags]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   Raw raw(redis->port());
   constexpr std::size_t limit = RedisStore<std::string>::max_tags_per_entry;
   std::vector<std::string> tags;
@@ -630,8 +637,8 @@ TEST_CASE("a put with more tags than max_tags_per_entry is refused before reachi
 
 TEST_CASE("refresh lock: one owner, released only by its token", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
-  RedisStore<std::string> other_instance(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
+  RedisStore<std::string> other_instance(redis_test_options(redis->port()));
   Raw raw(redis->port());
 
   auto token = store.try_lock_refresh("k", 5s);
@@ -657,8 +664,8 @@ TEST_CASE("refresh lock: one owner, released only by its token", "[redis]") {
 
 TEST_CASE("refresh lock lets exactly one of many concurrent callers through", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> a(options_for(redis->port()));
-  RedisStore<std::string> b(options_for(redis->port()));
+  RedisStore<std::string> a(redis_test_options(redis->port()));
+  RedisStore<std::string> b(redis_test_options(redis->port()));
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
@@ -672,7 +679,7 @@ TEST_CASE("refresh lock lets exactly one of many concurrent callers through", "[
 
 TEST_CASE("RedisStore reports Redis errors and corrupt values as StoreError", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   Raw raw(redis->port());
   raw({"SET", store.entry_key("corrupt"), "\x07garbage"});
   CHECK_THROWS_AS(store.get("corrupt", t0), StoreError);
@@ -694,7 +701,7 @@ TEST_CASE("a key of another Redis type under an entry's name: a miss, replaced b
           "[redis][foreign]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   smartcache_test::LogCapture logs;
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   Raw raw(redis->port());
   raw({"RPUSH", store.entry_key("g6"), "a", "b"});
   raw({"HSET", store.entry_key("h"), "f", "v"});
@@ -729,7 +736,7 @@ TEST_CASE("a key of another Redis type under an entry's name: a miss, replaced b
 TEST_CASE("RedisStore authenticates and selects its database", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   Raw raw(redis->port());
-  auto o = options_for(redis->port());
+  auto o = redis_test_options(redis->port());
   o.db = 3;
   {
     RedisStore<std::string> store(o);
@@ -754,7 +761,7 @@ TEST_CASE("a server that wants a password the store lacks: unhealthy, one warnin
   SMARTCACHE_REQUIRE_REDIS_WITH(redis, "--requirepass", "s3cret");
   smartcache_test::LogCapture logs;
   Raw raw(redis->port(), "s3cret");
-  RedisOptions o = options_for(redis->port());  // no password
+  RedisOptions o = redis_test_options(redis->port());  // no password
 
   SECTION("NOAUTH is a connection failure: unhealthy from the start, then fail fast") {
     o.reconnect_backoff_min = 60s;  // the whole section runs inside the first backoff
@@ -795,17 +802,7 @@ TEST_CASE("a server that wants a password the store lacks: unhealthy, one warnin
     RedisStore<std::string> store(o);
     REQUIRE_FALSE(store.healthy());
     raw({"CONFIG", "SET", "requirepass", ""});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    bool recovered = false;
-    while (!recovered && std::chrono::steady_clock::now() < deadline) {
-      try {
-        store.put("k", entry<std::string>("v"), t0);
-        recovered = true;
-      } catch (const StoreError&) {
-        std::this_thread::sleep_for(1ms);
-      }
-    }
-    REQUIRE(recovered);
+    REQUIRE(put_until_accepted(store, "v", 10s, 1ms));
     CHECK(store.healthy());
     CHECK(logs.contains("redis connection restored"));
   }
@@ -818,7 +815,7 @@ TEST_CASE("RedisStore authenticates as a Redis 6 ACL user", "[redis][health]") {
   raw({"ACL", "SETUSER", "app", "on", ">pw", "~*", "+@all"});
   raw({"ACL", "SETUSER", "guest", "on", "nopass", "~*", "+@all"});
   raw({"ACL", "SETUSER", "outsider", "on", ">pw", "~elsewhere:*", "+@all"});
-  RedisOptions o = options_for(redis->port());
+  RedisOptions o = redis_test_options(redis->port());
   o.reconnect_backoff_min = 60s;
   o.reconnect_backoff_max = 60s;
 
@@ -870,7 +867,7 @@ TEST_CASE("RedisStore authenticates as a Redis 6 ACL user", "[redis][health]") {
 
 TEST_CASE("RedisStore on a dead port: constructs, unhealthy, throws StoreError", "[redis]") {
   const int port = smartcache_test::pick_free_port();  // nothing listens there
-  RedisOptions o = options_for(port);
+  RedisOptions o = redis_test_options(port);
   std::optional<RedisStore<std::string>> store;
   REQUIRE_NOTHROW(store.emplace(o));
   CHECK_FALSE(store->healthy());
@@ -917,7 +914,7 @@ struct SilentServer {
 
 TEST_CASE("a server that accepts but never answers: one timeout, then fail fast", "[redis]") {
   SilentServer silent;
-  RedisOptions o = options_for(silent.port);
+  RedisOptions o = redis_test_options(silent.port);
   o.command_timeout = 50ms;
   o.reconnect_backoff_min = 60s;  // the whole test runs inside the first backoff
   o.reconnect_backoff_max = 60s;
@@ -942,7 +939,7 @@ TEST_CASE("the backoff grows while probes connect but time out", "[redis]") {
   // command is. Backoff 20, 40, 80, 160, 320 ms (+ a 50 ms timeout each) fits
   // about 5 probes in 700 ms; resetting it after each connect would allow ~10.
   SilentServer silent;
-  RedisOptions o = options_for(silent.port);
+  RedisOptions o = redis_test_options(silent.port);
   o.command_timeout = 50ms;
   o.reconnect_backoff_min = 20ms;
   o.reconnect_backoff_max = 10s;
@@ -962,7 +959,7 @@ TEST_CASE("the backoff grows while probes connect but time out", "[redis]") {
 
 TEST_CASE("RedisStore reconnects after a restart on the same port", "[redis]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  RedisStore<std::string> store(options_for(redis->port()));
+  RedisStore<std::string> store(redis_test_options(redis->port()));
   store.put("k", entry<std::string>("v"), t0);
   REQUIRE(store.get("k", t0).has_value());
 
@@ -972,17 +969,7 @@ TEST_CASE("RedisStore reconnects after a restart on the same port", "[redis]") {
 
   redis->start();
   // Bounded wait for the backoff (max 50 ms here) to let a probe through.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  bool recovered = false;
-  while (!recovered && std::chrono::steady_clock::now() < deadline) {
-    try {
-      store.put("k", entry<std::string>("v2"), t0);
-      recovered = true;
-    } catch (const StoreError&) {
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  REQUIRE(recovered);
+  REQUIRE(put_until_accepted(store, "v2", 5s, 5ms));
   CHECK(store.healthy());
   CHECK(store.get("k", t0)->value == "v2");
 }
@@ -1001,7 +988,7 @@ TEST_CASE("writing to a dead Redis does not kill the process with SIGPIPE", "[re
     }
     ~Restore() { ::sigaction(SIGPIPE, &old, nullptr); }
   } restore;
-  auto o = options_for(redis->port());
+  auto o = redis_test_options(redis->port());
   o.pool_size = 1;
   RedisStore<std::string> store(o);
   store.put("warm", entry<std::string>("v"), t0);  // one idle connection now
@@ -1018,7 +1005,7 @@ TEST_CASE("writing to a dead Redis does not kill the process with SIGPIPE", "[re
 
 TEST_CASE("RedisStore under concurrent use from many threads", "[redis][stress]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
-  auto o = options_for(redis->port());
+  auto o = redis_test_options(redis->port());
   o.pool_size = 3;  // fewer connections than threads: the pool must share them
   RedisStore<std::string> store(o);
   std::atomic<int> failures{0};

@@ -1,4 +1,5 @@
-// smartcache tests - a real redis-server on a free loopback port, owned by the test.
+// smartcache tests - a real redis-server on a free loopback port, owned by the
+// test; the RedisOptions and the raw connection tests use with it.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -23,9 +24,11 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <hiredis/hiredis.h>
+#include <smartcache/redis_store.hpp>
 
 namespace smartcache_test {
 
@@ -80,41 +83,60 @@ inline int pick_free_port() {
   return ntohs(addr.sin_port);
 }
 
-/// Sends PING with a short timeout; true on PONG.
-inline bool redis_ping(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds(200)) {
+/// What a PING with a short timeout brought back: the reply's type and text;
+/// nullopt when no reply came (nothing listens, or it timed out).
+struct PingReply {
+  int type;
+  std::string text;
+};
+inline std::optional<PingReply> redis_ping_reply(int port, std::chrono::milliseconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<decltype(tv.tv_sec)>(timeout.count() / 1000);
   tv.tv_usec = static_cast<decltype(tv.tv_usec)>((timeout.count() % 1000) * 1000);
   redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
-  if (c == nullptr) return false;
-  bool ok = false;
+  if (c == nullptr) return std::nullopt;
+  std::optional<PingReply> reply;
   if (c->err == 0) {
     redisSetTimeout(c, tv);
     auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
-    ok = r != nullptr && r->type == REDIS_REPLY_STATUS && std::string(r->str, r->len) == "PONG";
+    if (r != nullptr) reply = PingReply{r->type, r->str ? std::string(r->str, r->len) : std::string()};
     if (r) freeReplyObject(r);
   }
   redisFree(c);
-  return ok;
+  return reply;
+}
+
+/// Sends PING with a short timeout; true on PONG.
+inline bool redis_ping(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds(200)) {
+  const auto r = redis_ping_reply(port, timeout);
+  return r && r->type == REDIS_REPLY_STATUS && r->text == "PONG";
 }
 
 /// Sends PING with a short timeout; true on any reply (PONG, or an error
 /// such as NOAUTH from a server that requires a password): the server is up.
 inline bool redis_answers(int port, std::chrono::milliseconds timeout = std::chrono::milliseconds(200)) {
-  timeval tv{};
-  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((timeout.count() % 1000) * 1000);
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
-  if (c == nullptr) return false;
-  bool ok = false;
-  if (c->err == 0) {
-    redisSetTimeout(c, tv);
-    auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
-    ok = r != nullptr && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
-    if (r) freeReplyObject(r);
-  }
-  redisFree(c);
-  return ok;
+  const auto r = redis_ping_reply(port, timeout);
+  return r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
+}
+
+/// RedisOptions for a test's store on 127.0.0.1:`port` under `prefix`:
+/// generous timeouts (sanitizer builds on a shared machine), a short
+/// reconnect backoff (10 - 50 ms).
+inline smartcache::RedisOptions redis_test_options(int port, std::string prefix = "test:") {
+  smartcache::RedisOptions o;
+  o.port = port;
+  o.key_prefix = std::move(prefix);
+  o.command_timeout = std::chrono::milliseconds(1000);
+  o.connect_timeout = std::chrono::milliseconds(1000);
+  o.reconnect_backoff_min = std::chrono::milliseconds(10);
+  o.reconnect_backoff_max = std::chrono::milliseconds(50);
+  return o;
+}
+
+/// A plain connection to 127.0.0.1:`port`, for looking at what a store wrote.
+inline smartcache::detail::RedisConnection redis_raw_connection(int port, const std::string& password = "") {
+  const auto timeout = std::chrono::milliseconds(1000);
+  return smartcache::detail::RedisConnection::open("127.0.0.1", port, timeout, timeout, password, 0);
 }
 
 /// A redis-server child process bound to 127.0.0.1 on a free port, with no
