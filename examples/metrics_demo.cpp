@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <smartcache/smartcache.hpp>
 
+#include "sim/args.hpp"
+
 namespace sc = smartcache;
 
 namespace {
@@ -28,32 +30,22 @@ struct Options {
   bool quiet = false;
 };
 
-[[noreturn]] void usage(int code) {
-  fmt::print(code == 0 ? stdout : stderr,
-             "usage: metrics_demo [--requests N] [--seed S] [--quiet]\n"
-             "  Records synthetic cache traffic into a CacheMetrics and prints\n"
-             "  get_stats() highlights and the Prometheus exposition.\n");
-  std::exit(code);
-}
-
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) usage(2);
-      return argv[++i];
-    };
+  sim::Args args(argc, argv, "metrics_demo", R"(usage: metrics_demo [--requests N] [--seed S] [--quiet]
+  Records synthetic cache traffic into a CacheMetrics and prints
+  get_stats() highlights and the Prometheus exposition.
+)");
+  while (args.next()) {
+    const std::string_view a = args.flag();
     if (a == "--requests")
-      o.requests = std::strtoull(value(), nullptr, 10);
+      o.requests = static_cast<std::uint64_t>(args.number(0, 1e15));
     else if (a == "--seed")
-      o.seed = static_cast<std::uint32_t>(std::strtoul(value(), nullptr, 10));
+      o.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
     else if (a == "--quiet")
       o.quiet = true;
-    else if (a == "--help" || a == "-h")
-      usage(0);
     else
-      usage(2);
+      args.unknown();
   }
   return o;
 }

@@ -59,26 +59,20 @@ struct Options {
   sim::Options sim;
 };
 
-[[noreturn]] void usage(int code) {
-  fmt::print(code == 0 ? stdout : stderr,
-             "usage: metrics_server [options]\n"
-             "  Serves /metrics (Prometheus), /stats (JSON) and /healthz for a live simulated\n"
-             "  prediction service behind smartcache.\n\n"
-             "  --host ADDR        address to listen on (default 127.0.0.1)\n"
-             "  --port N           port (default 9464; 0 = any free port, printed)\n"
-             "  --speed X          simulated seconds per real second (default 60)\n"
-             "  --seed N           random seed (default 42)\n"
-             "  --matches N        matches per simulated day (default 30)\n"
-             "  --cost-scale X     scales the model's 0.2-2 ms CPU cost (default 0.05)\n"
-             "  --workers N        connections served at once (default 256)\n"
-             "  --help             this text\n");
-  std::exit(code);
-}
+constexpr std::string_view usage = R"(usage: metrics_server [options]
+  Serves /metrics (Prometheus), /stats (JSON) and /healthz for a live simulated
+  prediction service behind smartcache.
+
+  --host ADDR        address to listen on (default 127.0.0.1)
+  --port N           port (default 9464; 0 = any free port, printed)
+  --speed X          simulated seconds per real second (default 60)
+  --workers N        connections served at once (default 256)
+)";
 
 Options parse(int argc, char** argv) {
   Options o;
   o.sim.progress = false;
-  sim::Args args(argc, argv, "metrics_server", usage);
+  sim::Args args(argc, argv, "metrics_server", std::string(usage) + std::string(sim::simulation_usage));
   while (args.next()) {
     const std::string_view a = args.flag();
     if (a == "--host")
@@ -87,15 +81,9 @@ Options parse(int argc, char** argv) {
       o.port = static_cast<int>(args.number(0, 65535));
     else if (a == "--speed")
       o.speed = args.number(0.01, 100000);
-    else if (a == "--seed")
-      o.sim.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
-    else if (a == "--matches")
-      o.sim.matches = static_cast<int>(args.number(1, 1000));
-    else if (a == "--cost-scale")
-      o.sim.cost_scale = args.number(0, 100);
     else if (a == "--workers")
       o.workers = static_cast<std::size_t>(args.number(1, 4096));
-    else
+    else if (!sim::simulation_flag(args, o.sim))
       args.unknown();
   }
   return o;

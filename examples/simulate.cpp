@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,42 +49,29 @@ using sim::Options;
 
 namespace {
 
-[[noreturn]] void usage(int code) {
-  fmt::print(code == 0 ? stdout : stderr,
-             "usage: simulate [options]\n"
-             "  A simulated day of a football prediction service behind smartcache.\n\n"
-             "  --duration HOURS   simulated hours (default 24)\n"
-             "  --seed N           random seed (default 42): same fixtures, events and traffic\n"
-             "  --matches N        matches (default 30; 3 in 10 are tomorrow's fixtures)\n"
-             "  --cost-scale X     multiplies the model's 0.2-2 ms CPU cost (default 0.05, so a\n"
-             "                     day takes seconds; 1 burns the real cost)\n"
-             "  --redis HOST:PORT  run the same day over RedisStore instead of MemoryStore\n"
-             "  --prometheus FILE  write the final Prometheus exposition to FILE\n"
-             "  --no-progress      no progress output while running\n"
-             "  --help             this text\n");
-  std::exit(code);
-}
+constexpr std::string_view usage = R"(usage: simulate [options]
+  A simulated day of a football prediction service behind smartcache.
+
+  --duration HOURS   simulated hours (default 24)
+  --redis HOST:PORT  run the same day over RedisStore instead of MemoryStore
+  --prometheus FILE  write the final Prometheus exposition to FILE
+  --no-progress      no progress output while running
+)";
 
 Options parse(int argc, char** argv) {
   Options o;
-  sim::Args args(argc, argv, "simulate", usage);
+  sim::Args args(argc, argv, "simulate", std::string(usage) + std::string(sim::simulation_usage));
   while (args.next()) {
     const std::string_view a = args.flag();
     if (a == "--duration")
       o.hours = args.number(0.05, 24 * 7);
-    else if (a == "--seed")
-      o.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
-    else if (a == "--matches")
-      o.matches = static_cast<int>(args.number(1, 1000));
-    else if (a == "--cost-scale")
-      o.cost_scale = args.number(0, 100);
     else if (a == "--redis")
       o.redis = args.value();
     else if (a == "--prometheus")
       o.prometheus_file = args.value();
     else if (a == "--no-progress")
       o.progress = false;
-    else
+    else if (!sim::simulation_flag(args, o))
       args.unknown();
   }
   return o;
@@ -152,14 +140,13 @@ int main(int argc, char** argv) {
     return run(std::make_shared<sc::MemoryStore<std::string>>(), opt, "MemoryStore", log);
 
 #ifdef SMARTCACHE_HAVE_REDIS
-  sc::RedisOptions ro;
-  const auto colon = opt.redis.rfind(':');
-  ro.host = opt.redis.substr(0, colon);
-  ro.port = colon == std::string::npos ? 6379 : std::atoi(opt.redis.c_str() + colon + 1);
-  if (ro.host.empty() || ro.port <= 0 || ro.port > 65535) {
+  const auto address = sim::host_port(opt.redis);
+  if (!address) {
     fmt::print(stderr, "simulate: --redis wants HOST:PORT, got '{}'\n", opt.redis);
     return 2;
   }
+  sc::RedisOptions ro;
+  std::tie(ro.host, ro.port) = *address;
   // A prefix of our own: the run clears only its keys, never the rest of the Redis.
   ro.key_prefix = fmt::format("smartcache:simulate:{}:", ::getpid());
   auto store = std::make_shared<sc::RedisStore<std::string>>(ro);

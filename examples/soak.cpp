@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
@@ -42,6 +43,8 @@
 #ifdef SMARTCACHE_HAVE_REDIS
 #include <smartcache/redis_store.hpp>
 #endif
+
+#include "sim/args.hpp"
 
 namespace {
 
@@ -56,40 +59,39 @@ struct Options {
   std::string redis;  // host:port, empty = MemoryStore
 };
 
-[[noreturn]] void usage(int code) {
-  std::fputs(
-      "usage: soak [--threads N] [--seconds M] [--keys K] [--capacity C]\n"
-      "            [--max-rss-growth-mb X] [--redis HOST:PORT (builds with hiredis)]\n"
-      "  --threads N            worker threads (default 4)\n"
-      "  --seconds M            duration (default 30)\n"
-      "  --keys K               distinct keys, Zipf-like skew (default 20000)\n"
-      "  --capacity C           MemoryStore capacity, so it evicts (default 5000)\n"
-      "  --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)\n",
-      code == 0 ? stdout : stderr);
+constexpr std::string_view usage = R"(usage: soak [--threads N] [--seconds M] [--keys K] [--capacity C]
+            [--max-rss-growth-mb X] [--redis HOST:PORT (builds with hiredis)]
+  --threads N            worker threads (default 4)
+  --seconds M            duration (default 30)
+  --keys K               distinct keys, Zipf-like skew (default 20000)
+  --capacity C           MemoryStore capacity, so it evicts (default 5000)
+  --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)
+)";
 #ifdef SMARTCACHE_HAVE_REDIS
-  std::fputs("  --redis HOST:PORT      run over RedisStore instead of MemoryStore\n", code == 0 ? stdout : stderr);
+constexpr std::string_view redis_usage = "  --redis HOST:PORT      run over RedisStore instead of MemoryStore\n";
+#else
+constexpr std::string_view redis_usage;
 #endif
-  std::exit(code);
-}
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--help" || a == "-h") usage(0);
-    if (i + 1 >= argc) usage(2);
-    const char* v = argv[++i];
-    char* end = nullptr;
-    const double x = std::strtod(v, &end);
-    const bool numeric = end != v && *end == '\0' && x >= 0;
-    if (a == "--redis") o.redis = v;
-    else if (!numeric) usage(2);
-    else if (a == "--threads" && x >= 1 && x <= 256) o.threads = static_cast<int>(x);
-    else if (a == "--seconds" && x > 0) o.seconds = x;
-    else if (a == "--keys" && x >= 1) o.keys = static_cast<int>(x);
-    else if (a == "--capacity" && x >= 1) o.capacity = static_cast<std::size_t>(x);
-    else if (a == "--max-rss-growth-mb") o.max_rss_growth_mb = x;
-    else usage(2);
+  sim::Args args(argc, argv, "soak", std::string(usage) + std::string(redis_usage));
+  while (args.next()) {
+    const std::string_view a = args.flag();
+    if (a == "--threads")
+      o.threads = static_cast<int>(args.number(1, 256));
+    else if (a == "--seconds")
+      o.seconds = args.number(0.001, 1e9);
+    else if (a == "--keys")
+      o.keys = static_cast<int>(args.number(1, 1e9));
+    else if (a == "--capacity")
+      o.capacity = static_cast<std::size_t>(args.number(1, 1e12));
+    else if (a == "--max-rss-growth-mb")
+      o.max_rss_growth_mb = args.number(0, 1e9);
+    else if (a == "--redis")
+      o.redis = args.value();
+    else
+      args.unknown();
   }
   return o;
 }
@@ -270,10 +272,13 @@ int main(int argc, char** argv) {
   });
   if (!o.redis.empty()) {
 #ifdef SMARTCACHE_HAVE_REDIS
+    const auto address = sim::host_port(o.redis);
+    if (!address) {
+      std::fprintf(stderr, "soak: --redis wants HOST:PORT, got '%s'\n", o.redis.c_str());
+      return 2;
+    }
     smartcache::RedisOptions ro;
-    const auto colon = o.redis.rfind(':');
-    ro.host = o.redis.substr(0, colon);
-    ro.port = colon == std::string::npos ? 6379 : std::atoi(o.redis.c_str() + colon + 1);
+    std::tie(ro.host, ro.port) = *address;
     ro.key_prefix = fmt::format("soak:{}:", ::getpid());
     ro.pool_size = static_cast<std::size_t>(o.threads) + 2;
     auto store = std::make_shared<smartcache::RedisStore<std::string>>(ro);

@@ -56,23 +56,18 @@ inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Op
              grouped(s.cache_miss), grouped(s.swr_too_stale));
 
   print_breakdown("Strategies",
-                  {{"serve_fresh", s.strategy_serve_fresh},
-                   {"serve_stale", s.strategy_serve_stale},
-                   {"compute", s.strategy_compute},
-                   {"bypass", s.strategy_bypass}},
+                  {{"serve_fresh", s.strategy_serve_fresh}, {"serve_stale", s.strategy_serve_stale},
+                   {"compute", s.strategy_compute}, {"bypass", s.strategy_bypass}},
                   s.total_requests);
   fmt::print("\n");
   print_breakdown("Zones",
-                  {{"standard", s.golden_hour_standard},
-                   {"warmup", s.golden_hour_warmup},
-                   {"prematch", s.golden_hour_prematch},
-                   {"golden", s.golden_hour_golden},
+                  {{"standard", s.golden_hour_standard}, {"warmup", s.golden_hour_warmup},
+                   {"prematch", s.golden_hour_prematch}, {"golden", s.golden_hour_golden},
                    {"active", s.golden_hour_active}},
                   s.golden_hour_total);
   fmt::print("\n");
   print_breakdown("VIX",
-                  {{"normal", s.vix_normal},
-                   {"warning", s.vix_warning_detected},
+                  {{"normal", s.vix_normal}, {"warning", s.vix_warning_detected},
                    {"panic", s.vix_panic_detected}},
                   s.vix_normal + s.vix_warning_detected + s.vix_panic_detected);
   fmt::print("{:<14}panic rate {:.2f} %: {} requests bypassed the cache; warnings halved TTLs\n\n",
