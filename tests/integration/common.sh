@@ -15,3 +15,20 @@ find_tool() {
   echo "SKIP: $name not found" >&2
   exit "$SKIP"
 }
+
+# start_server TRIES PAUSE START READY: calls the function START (it picks a
+# port, starts a server in the background and sets server_pid), then the
+# function READY up to TRIES times, PAUSE seconds apart, until it succeeds.
+# Returns 1, with the server stopped and server_pid empty, when the server
+# exited or did not get ready in time: the caller may try another port.
+start_server() {
+  local tries=$1 pause=$2 start=$3 ready=$4
+  "$start"
+  for _ in $(seq "$tries"); do
+    "$ready" && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep "$pause"
+  done
+  kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
+  return 1
+}

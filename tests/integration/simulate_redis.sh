@@ -13,26 +13,22 @@ redis_server=$(find_tool redis-server "${2:-}") || exit $?
 redis_cli=$(find_tool redis-cli "$(dirname "$redis_server")/redis-cli") || exit $?
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/smartcache-simredis.XXXXXX") || fail "mktemp"
-redis_pid=""
+server_pid=""
 cleanup() {
-  [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# A random high port; redis-server exits at once when it is taken: try again.
-for attempt in 1 2 3 4 5; do
+start_redis() {
   port=$((20000 + RANDOM % 40000))
   "$redis_server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" >"$tmp/redis.log" 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 50); do
-    [[ "$("$redis_cli" -p "$port" ping 2>/dev/null)" == PONG ]] && break 2
-    kill -0 "$redis_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; redis_pid=""
-done
-[[ -n "$redis_pid" ]] || { cat "$tmp/redis.log" >&2; fail "redis-server did not start"; }
+  server_pid=$!
+}
+redis_ready() { [[ "$("$redis_cli" -p "$port" ping 2>/dev/null)" == PONG ]]; }
+# A random high port; redis-server exits at once when it is taken: try again.
+for _ in 1 2 3 4 5; do start_server 50 0.1 start_redis redis_ready && break; done
+[[ -n "$server_pid" ]] || { cat "$tmp/redis.log" >&2; fail "redis-server did not start"; }
 echo "ok: redis-server on port $port"
 
 "$redis_cli" -p "$port" set someone:else:key keep >/dev/null || fail "SET failed"

@@ -19,17 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for attempt in 1 2 3; do
+start_metrics_server() {
   port=$("$http_get" --free-port) || fail "no free port"
   "$server" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 30); do
-    "$http_get" 127.0.0.1 "$port" /healthz >/dev/null 2>&1 && break 2
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
-done
+}
+healthz_answers() { "$http_get" 127.0.0.1 "$port" /healthz >/dev/null 2>&1; }
+for _ in 1 2 3; do start_server 30 0.5 start_metrics_server healthz_answers && break; done
 [[ -n "$server_pid" ]] || { cat "$log" >&2; fail "metrics_server did not start"; }
 
 "$slow_clients" 127.0.0.1 "$port" || fail "the endpoint stalled under slow clients"
