@@ -57,12 +57,8 @@ Server& server() {
 }
 
 smartcache::RedisOptions options(std::string prefix) {
-  smartcache::RedisOptions o;
+  smartcache::RedisOptions o = smartcache_test::redis_test_options(server().port, std::move(prefix));
   o.host = server().host;
-  o.port = server().port;
-  o.key_prefix = std::move(prefix);
-  o.command_timeout = 1000ms;
-  o.connect_timeout = 1000ms;
   return o;
 }
 
@@ -85,13 +81,40 @@ smartcache::Entry<std::string> bench_entry(std::int64_t size, std::chrono::syste
   return e;
 }
 
+// The bytes a RedisStore keeps for a bench_entry of `size` bytes (frame included).
+std::string stored_bytes(std::int64_t size) {
+  return smartcache::detail::encode_entry<smartcache::DefaultCodec<std::string>>(
+      bench_entry(size, std::chrono::system_clock::now()));
+}
+
+// A SmartCache over RedisStore (keys under `prefix`) holding one fresh entry
+// "k" of `size` bytes with two tags; hit() reads it.
+struct FreshEntry {
+  FreshEntry(std::string prefix, std::int64_t size)
+      : cache(std::make_shared<Store>(options(std::move(prefix))), smartcache::Config{}, metrics),
+        value(payload(size)) {
+    (void)hit();
+  }
+  smartcache::Result<std::string> hit() {
+    return cache.get_or_compute("k", [this] { return value; }, ctx);
+  }
+  // Fails the benchmark unless every request but the first was a fresh hit.
+  void check(benchmark::State& state) const {
+    const auto s = metrics.get_stats();
+    if (s.strategy_compute > 1 || s.cache_hit_fresh + s.strategy_compute != s.total_requests)
+      state.SkipWithError("not every request was a fresh hit");
+  }
+
+  smartcache::CacheMetrics metrics;
+  Cache cache;
+  std::string value;
+  smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
+};
+
 // Baseline: one GET round trip with plain hiredis, of exactly the bytes a
 // RedisStore keeps for the same value (frame included).
 void BM_RawHiredisGet(benchmark::State& state) {
-  smartcache::Entry<std::string> e;
-  e.value = payload(state.range(0));
-  e.tags = {"match:1", "btts"};
-  const std::string frame = smartcache::detail::encode_entry<smartcache::DefaultCodec<std::string>>(e);
+  const std::string frame = stored_bytes(state.range(0));
   auto conn = raw_connection();
   (void)conn.command({"SET", "bench:raw:k", frame});
   // The measured path is plain hiredis, without any of our wrappers.
@@ -130,19 +153,12 @@ void BM_RedisStoreGet(benchmark::State& state) {
 
 // The figure: a fresh hit through SmartCache (zone, VIX, metrics, one GET).
 void BM_SmartCacheFreshHit(benchmark::State& state) {
-  smartcache::CacheMetrics metrics;
-  Cache cache(std::make_shared<Store>(options("bench:cache:")), smartcache::Config{}, metrics);
-  const std::string value = payload(state.range(0));
-  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
-  auto compute = [value] { return value; };
-  (void)cache.get_or_compute("k", compute, ctx);
+  FreshEntry f("bench:cache:", state.range(0));
   for (auto _ : state) {
-    auto r = cache.get_or_compute("k", compute, ctx);
+    auto r = f.hit();
     benchmark::DoNotOptimize(r.value.data());
   }
-  const auto s = metrics.get_stats();
-  if (s.strategy_compute > 1 || s.cache_hit_fresh + s.strategy_compute != s.total_requests)
-    state.SkipWithError("not every request was a fresh hit");
+  f.check(state);
 }
 
 // The same comparison, paired: each iteration times one raw GET and one
@@ -150,13 +166,8 @@ void BM_SmartCacheFreshHit(benchmark::State& state) {
 // Counter `hit_over_raw` is total hit time / total raw time (target <= 1.2).
 void BM_PairedHitVsRawGet(benchmark::State& state) {
   using clock = std::chrono::steady_clock;
-  smartcache::CacheMetrics metrics;
-  Cache cache(std::make_shared<Store>(options("bench:paired:")), smartcache::Config{}, metrics);
-  const std::string value = payload(state.range(0));
-  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
-  auto compute = [value] { return value; };
-  (void)cache.get_or_compute("k", compute, ctx);
-  const std::string raw_key = cache.store().entry_key("k");  // the very bytes the hit reads
+  FreshEntry f("bench:paired:", state.range(0));
+  const std::string raw_key = f.cache.store().entry_key("k");  // the very bytes the hit reads
   redisContext* ctx_raw = redisConnect(server().host.c_str(), server().port);
   if (!ctx_raw || ctx_raw->err) {
     state.SkipWithError("connect failed");
@@ -168,7 +179,7 @@ void BM_PairedHitVsRawGet(benchmark::State& state) {
     auto* reply = static_cast<redisReply*>(
         redisCommand(ctx_raw, "GET %b", raw_key.data(), raw_key.size()));
     const auto t1 = clock::now();
-    auto r = cache.get_or_compute("k", compute, ctx);
+    auto r = f.hit();
     const auto t2 = clock::now();
     if (!reply || reply->type != REDIS_REPLY_STRING) {
       state.SkipWithError("raw GET failed");
@@ -182,9 +193,7 @@ void BM_PairedHitVsRawGet(benchmark::State& state) {
     hit_total += t2 - t1;
   }
   redisFree(ctx_raw);
-  const auto s = metrics.get_stats();
-  if (s.strategy_compute > 1 || s.cache_hit_fresh + s.strategy_compute != s.total_requests)
-    state.SkipWithError("not every request was a fresh hit");
+  f.check(state);
   const double iters = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
   state.counters["raw_us"] = std::chrono::duration<double, std::micro>(raw_total).count() / iters;
   state.counters["hit_us"] = std::chrono::duration<double, std::micro>(hit_total).count() / iters;
@@ -194,10 +203,7 @@ void BM_PairedHitVsRawGet(benchmark::State& state) {
 
 // Put path baseline: one raw SET ... PX of the same bytes.
 void BM_RawHiredisSet(benchmark::State& state) {
-  smartcache::Entry<std::string> e;
-  e.value = payload(state.range(0));
-  e.tags = {"match:1", "btts"};
-  const std::string frame = smartcache::detail::encode_entry<smartcache::DefaultCodec<std::string>>(e);
+  const std::string frame = stored_bytes(state.range(0));
   auto conn = raw_connection();
   for (auto _ : state) {
     auto reply = conn.command({"SET", "bench:raw:set", frame, "PX", "7200000"});
