@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 namespace {
 

@@ -2,7 +2,7 @@
 // sample of expositions built from hostile namespaces and constant labels.
 // SPDX-License-Identifier: MIT
 //
-// The fuzz targets (fuzz/fuzz_*.cpp) are compiled here with
+// The fuzz targets (fuzz/fuzz_*.hpp) are compiled here with
 // SMARTCACHE_FUZZ_NO_ENTRY: a violated invariant throws instead of aborting,
 // so the seeds in fuzz/corpus/<target>/ and the crash reproducers in
 // fuzz/regressions/<target>/ run under every compiler and sanitizer CI uses.
@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "../fuzz/fuzz_cache.cpp"
-#include "../fuzz/fuzz_exposition.cpp"
-#include "../fuzz/fuzz_metric_names.cpp"
-#include "../fuzz/fuzz_redis_codec.cpp"
+#include "fuzz_cache.hpp"
+#include "fuzz_exposition.hpp"
+#include "fuzz_metric_names.hpp"
+#include "fuzz_redis_codec.hpp"
 #include "support/catch.hpp"
 #include "support/exposition_checker.hpp"
 #include "support/promtool.hpp"

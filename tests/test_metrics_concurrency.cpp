@@ -78,7 +78,7 @@ TEST_CASE("concurrent recording conserves every count", "[metrics][concurrency]"
   // The lifetime series saw everything even though the windows were reset.
   const std::string text = m.to_prometheus();
   CHECK(sample_value(text, "smartcache_requests_total") == static_cast<double>(requests));
-  CHECK(sample_value(text, "smartcache_vix_bypass_total") >= 0);
+  CHECK(sample_value(text, "smartcache_strategy_requests_total{strategy=\"bypass\"}") >= 0);
 }
 
 TEST_CASE("exported counters never go backwards across resets", "[metrics][concurrency]") {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <smartcache/cache.hpp>
+#include <smartcache/stores/memory_store.hpp>
 
 #include "support/catch.hpp"
 

@@ -1,4 +1,4 @@
-// SmartCache request flow: every branch of DESIGN.md's flow and the counters it touches.
+// SmartCache request flow: every branch of docs/design.md's flow and the counters it touches.
 #include <chrono>
 #include <memory>
 #include <set>
@@ -310,7 +310,7 @@ TEST_CASE("evictions of a bounded store are counted with the request that caused
   CHECK(s.cache_evictions == h.store->evictions());
 }
 
-// Compile-time contract of the public API (DESIGN.md "Contract").
+// Compile-time contract of the public API (docs/design.md, "Contract").
 namespace {
 using ContractCache = SmartCache<MemoryStore<int>>;
 static_assert(!std::is_copy_constructible_v<ContractCache>);

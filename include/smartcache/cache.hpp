@@ -23,6 +23,7 @@
 #include <smartcache/detail/core/thread_pool.hpp>
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
+#include <smartcache/metrics/prometheus.hpp>  // CacheMetrics::to_prometheus() for every cache user
 #include <smartcache/policy.hpp>
 #include <smartcache/stores/store.hpp>
 #include <smartcache/tags.hpp>

@@ -37,45 +37,35 @@ inline constexpr std::size_t vix_status_count = 3;
 inline constexpr std::size_t zone_count = 5;
 inline constexpr std::size_t strategy_count = 4;
 
+namespace detail {
+// Enumerator names in enumerator order: the wire and label spellings.
+inline constexpr std::string_view vix_status_names[] = {"normal", "warning", "panic"};
+inline constexpr std::string_view zone_names[] = {"standard", "warmup", "prematch", "golden", "active"};
+inline constexpr std::string_view strategy_names[] = {"bypass", "compute", "serve_stale", "serve_fresh"};
+inline constexpr std::string_view lookup_names[] = {"none", "fresh", "stale", "too_stale", "miss"};
+
+static_assert(sizeof(vix_status_names) / sizeof(vix_status_names[0]) == vix_status_count);
+static_assert(sizeof(zone_names) / sizeof(zone_names[0]) == zone_count);
+static_assert(sizeof(strategy_names) / sizeof(strategy_names[0]) == strategy_count);
+
+template <std::size_t N, class E>
+[[nodiscard]] constexpr std::string_view enum_name(const std::string_view (&names)[N], E e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < N ? names[i] : std::string_view("unknown");
+}
+}  // namespace detail
+
 [[nodiscard]] constexpr std::string_view to_string(VixStatus s) noexcept {
-  switch (s) {
-    case VixStatus::normal: return "normal";
-    case VixStatus::warning: return "warning";
-    case VixStatus::panic: return "panic";
-  }
-  return "unknown";
+  return detail::enum_name(detail::vix_status_names, s);
 }
-
 [[nodiscard]] constexpr std::string_view to_string(Zone z) noexcept {
-  switch (z) {
-    case Zone::standard: return "standard";
-    case Zone::warmup: return "warmup";
-    case Zone::prematch: return "prematch";
-    case Zone::golden: return "golden";
-    case Zone::active: return "active";
-  }
-  return "unknown";
+  return detail::enum_name(detail::zone_names, z);
 }
-
 [[nodiscard]] constexpr std::string_view to_string(Strategy s) noexcept {
-  switch (s) {
-    case Strategy::bypass: return "bypass";
-    case Strategy::compute: return "compute";
-    case Strategy::serve_stale: return "serve_stale";
-    case Strategy::serve_fresh: return "serve_fresh";
-  }
-  return "unknown";
+  return detail::enum_name(detail::strategy_names, s);
 }
-
 [[nodiscard]] constexpr std::string_view to_string(Lookup l) noexcept {
-  switch (l) {
-    case Lookup::none: return "none";
-    case Lookup::fresh: return "fresh";
-    case Lookup::stale: return "stale";
-    case Lookup::too_stale: return "too_stale";
-    case Lookup::miss: return "miss";
-  }
-  return "unknown";
+  return detail::enum_name(detail::lookup_names, l);
 }
 
 /// Parses "normal" / "warning" / "panic"; nullopt for anything else.

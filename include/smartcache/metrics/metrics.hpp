@@ -323,8 +323,9 @@ class CacheMetrics {
   /// The lifetime series in the Prometheus text format 0.0.4 (serve it with
   /// `prometheus_content_type`). `promtool check metrics` accepts it as is.
   /// Recording knows no output format: this is `write_prometheus(snapshot(), ...)`,
-  /// defined in <smartcache/metrics/prometheus.hpp> (the umbrella header
-  /// includes it).
+  /// defined in <smartcache/metrics/prometheus.hpp>, which the umbrella header
+  /// and <smartcache/cache.hpp> include (including only this header and
+  /// calling it is a link error).
   ///
   /// Example: `res.set_content(m.to_prometheus(), std::string(smartcache::prometheus_content_type));`
   [[nodiscard]] std::string to_prometheus() const;

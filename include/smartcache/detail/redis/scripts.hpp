@@ -288,22 +288,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )lua";
 
-[[nodiscard]] inline const LuaScript& put_script() {
-  static const LuaScript s{put_script_source, sha1_hex(put_script_source)};
+// Each script with its digest, computed once per process.
+template <const std::string_view& Source>
+[[nodiscard]] const LuaScript& script() {
+  static const LuaScript s{Source, sha1_hex(Source)};
   return s;
 }
-[[nodiscard]] inline const LuaScript& mark_cleared_script() {
-  static const LuaScript s{mark_cleared_script_source, sha1_hex(mark_cleared_script_source)};
-  return s;
-}
-[[nodiscard]] inline const LuaScript& erase_tagged_script() {
-  static const LuaScript s{erase_tagged_script_source, sha1_hex(erase_tagged_script_source)};
-  return s;
-}
-[[nodiscard]] inline const LuaScript& unlock_script() {
-  static const LuaScript s{unlock_script_source, sha1_hex(unlock_script_source)};
-  return s;
-}
+[[nodiscard]] inline const LuaScript& put_script() { return script<put_script_source>(); }
+[[nodiscard]] inline const LuaScript& mark_cleared_script() { return script<mark_cleared_script_source>(); }
+[[nodiscard]] inline const LuaScript& erase_tagged_script() { return script<erase_tagged_script_source>(); }
+[[nodiscard]] inline const LuaScript& unlock_script() { return script<unlock_script_source>(); }
 
 /// Runs a script by digest, sending the source only when the server does not
 /// know it yet (NOSCRIPT after a restart or SCRIPT FLUSH). `args` holds
