@@ -31,30 +31,21 @@ namespace {
 constexpr auto patience = 50ms;   // the caller's own deadline: the cache keeps waiting
 constexpr auto generous = 10s;    // bounded wait for threads that must finish
 
-// Bounded wait until `flag` is set.
-void wait_until(const std::atomic<bool>& flag) {
-  REQUIRE(wait_for([&] { return flag.load(); }, generous, 1ms));
-}
-
 }  // namespace
 
 TEST_CASE("a compute that hangs blocks only its key; its waiters are released when it completes",
           "[fault][compute]") {
   Harness<> h;
   auto& cache = h.make();
-  Latch gate;
-  std::atomic<bool> entered{false};
+  Hold hold;
   std::atomic<int> computes{0};
-
-  auto leader = std::async(std::launch::async, [&] {
-    return cache.get_or_compute("slow", [&] {
-      computes.fetch_add(1);
-      entered = true;
-      gate.wait();
-      return 1;
-    }).value;
+  const auto slow = hold.compute([&] {
+    computes.fetch_add(1);
+    return 1;
   });
-  wait_until(entered);
+  auto leader =
+      std::async(std::launch::async, [&] { return cache.get_or_compute("slow", slow).value; });
+  REQUIRE(hold.wait_entered());
 
   std::vector<std::future<int>> waiters;
   for (int i = 0; i < 6; ++i)
@@ -73,7 +64,7 @@ TEST_CASE("a compute that hangs blocks only its key; its waiters are released wh
   CHECK(cache.invalidate_all() >= 1);
   CHECK(check_exposition(h.metrics.to_prometheus()) == std::nullopt);
 
-  gate.open();
+  hold.release();
   REQUIRE(leader.wait_for(generous) == std::future_status::ready);
   CHECK(leader.get() == 1);
   for (auto& w : waiters) {
@@ -91,13 +82,11 @@ TEST_CASE("a compute that hangs and then throws releases every waiter with its e
           "[fault][compute]") {
   Harness<> h;
   auto& cache = h.make();
-  Latch gate;
-  std::atomic<bool> entered{false};
+  Hold hold;
   auto call = [&] {
     try {
       cache.get_or_compute("k", [&]() -> int {
-        entered = true;
-        gate.wait();
+        hold.enter_and_wait();
         throw ComputeError{1};
       });
       return 0;
@@ -108,11 +97,11 @@ TEST_CASE("a compute that hangs and then throws releases every waiter with its e
     }
   };
   auto leader = std::async(std::launch::async, call);
-  wait_until(entered);
+  REQUIRE(hold.wait_entered());
   std::vector<std::future<int>> waiters;
   for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, call));
   std::this_thread::sleep_for(patience);
-  gate.open();
+  hold.release();
   REQUIRE(leader.wait_for(generous) == std::future_status::ready);
   CHECK(leader.get() == 1);
   for (auto& w : waiters) {
@@ -129,28 +118,21 @@ TEST_CASE("a background refresh that hangs: requests are still served, extra ref
   LogCapture quiet;
   smartcache::CacheMetrics metrics;
   FakeWallClock wall;
+  Hold hold;  // the refresh compute
   auto cache = std::make_unique<smartcache::SmartCache<smartcache::MemoryStore<int>>>(
       pool_config(wall, 1, 2), metrics);
-  Latch gate;
-  std::atomic<bool> refresh_started{false};
 
   for (int k = 0; k < 8; ++k) cache->get_or_compute("k" + std::to_string(k), [] { return 0; });
   wall.advance(90min);  // standard zone: fresh 1 h, stale window 1 h -> all stale
 
-  auto* gate_ptr = &gate;
-  auto* started = &refresh_started;
   for (int k = 0; k < 8; ++k) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = cache->get_or_compute("k" + std::to_string(k), [gate_ptr, started] {
-      *started = true;
-      gate_ptr->wait();
-      return 1;
-    });
+    auto r = cache->get_or_compute("k" + std::to_string(k), hold.compute([] { return 1; }));
     CHECK(r.strategy == smartcache::Strategy::serve_stale);
     CHECK(r.value == 0);
     CHECK(std::chrono::steady_clock::now() - t0 < 2s);  // never waits for the pool
   }
-  wait_until(refresh_started);
+  REQUIRE(hold.wait_entered());
   auto s = metrics.get_stats();
   CHECK(s.swr_background_dropped >= 8 - 1 - 2);  // one running, two queued, the rest dropped
 
@@ -161,7 +143,7 @@ TEST_CASE("a background refresh that hangs: requests are still served, extra ref
   });
   std::this_thread::sleep_for(patience);
   CHECK_FALSE(destroyed.load());  // waits for the running refresh
-  gate.open();
+  hold.release();
   destroyer.join();
   CHECK(destroyed.load());
   s = metrics.get_stats();

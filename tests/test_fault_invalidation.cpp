@@ -29,18 +29,11 @@ TEST_CASE("a request after an invalidation never gets a value computed before it
   cache.tag_manager().add_rule("goal", {"btts"});
   const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
   std::atomic<int> version{1};
-  std::atomic<bool> entered{false};
-  Latch gate;
-
-  auto before = std::async(std::launch::async, [&] {
-    return cache.get_or_compute("k", [&] {
-      const int v = version.load();  // reads the data before the change
-      entered = true;
-      gate.wait();
-      return v;
-    }, ctx).value;
-  });
-  while (!entered.load()) std::this_thread::sleep_for(1ms);
+  Hold hold;
+  const auto old_read = hold.compute([&] { return version.load(); });  // reads before the change
+  auto before = std::async(std::launch::async,
+                           [&] { return cache.get_or_compute("k", old_read, ctx).value; });
+  REQUIRE(hold.wait_entered());
 
   version = 2;                                       // the data changes,
   cache.invalidate_by_event({"goal", "match:1"});    // the cache is told,
@@ -48,7 +41,7 @@ TEST_CASE("a request after an invalidation never gets a value computed before it
     return cache.get_or_compute("k", [&] { return version.load(); }, ctx).value;
   });
   std::this_thread::sleep_for(50ms);  // let it reach the cache before the old compute ends
-  gate.open();
+  hold.release();
 
   CHECK(before.get() == 1);  // the overtaken caller keeps its own answer
   CHECK(after.get() == 2);   // the later one must not see version 1

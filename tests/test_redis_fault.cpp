@@ -113,21 +113,14 @@ TEST_CASE("an invalidation by one instance keeps another instance's compute in f
   b.tag_manager().add_rule("goal", {"btts"});
   const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
   std::atomic<int> version{1};
-  std::atomic<bool> entered{false};
-  Latch gate;
-
-  auto in_b = std::async(std::launch::async, [&] {
-    return b.get_or_compute("odds", [&] {
-      const std::string v = "v" + std::to_string(version.load());
-      entered = true;
-      gate.wait();
-      return v;
-    }, ctx).value;
-  });
-  while (!entered.load()) std::this_thread::sleep_for(1ms);
+  Hold hold;
+  const auto old_read = hold.compute([&] { return "v" + std::to_string(version.load()); });
+  auto in_b = std::async(std::launch::async,
+                         [&] { return b.get_or_compute("odds", old_read, ctx).value; });
+  REQUIRE(hold.wait_entered());
   version = 2;
   a.invalidate_by_event({"goal", "match:1"});
-  gate.open();
+  hold.release();
   CHECK(in_b.get() == "v1");
 
   auto r = a.get_or_compute("odds", [&] { return "v" + std::to_string(version.load()); }, ctx);

@@ -818,6 +818,13 @@ TEST_CASE("RedisStore authenticates as a Redis 6 ACL user", "[redis][health]") {
   RedisOptions o = redis_test_options(redis->port());
   o.reconnect_backoff_min = 60s;
   o.reconnect_backoff_max = 60s;
+  // A store with `o`: healthy from the start, stores an entry and reads it back.
+  const auto check_serves = [&] {
+    RedisStore<std::string> store(o);
+    CHECK(store.healthy());
+    store.put("k", entry<std::string>("v"), t0);
+    CHECK(store.get("k", t0)->value == "v");
+  };
 
   SECTION("username and password") {
     o.username = "app";
@@ -831,17 +838,11 @@ TEST_CASE("RedisStore authenticates as a Redis 6 ACL user", "[redis][health]") {
   }
   SECTION("a nopass user needs only its name") {
     o.username = "guest";
-    RedisStore<std::string> store(o);
-    CHECK(store.healthy());
-    store.put("k", entry<std::string>("v"), t0);
-    CHECK(store.get("k", t0)->value == "v");
+    check_serves();
   }
   SECTION("the password alone authenticates the default user") {
     o.password = "s3cret";
-    RedisStore<std::string> store(o);
-    CHECK(store.healthy());
-    store.put("k", entry<std::string>("v"), t0);
-    CHECK(store.get("k", t0)->value == "v");
+    check_serves();
   }
   SECTION("a wrong password: unhealthy, StoreError") {
     o.username = "app";

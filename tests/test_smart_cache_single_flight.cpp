@@ -29,6 +29,19 @@ namespace {
 
 constexpr int threads = 8;
 
+// `threads` callers of one missing key: each counts itself in `arrived`; the
+// compute calls computing() first, which counts it and gives the others time
+// to arrive: they wait on this compute or, arriving after it, find its result.
+struct Callers {
+  std::atomic<int> arrived{0};
+  std::atomic<int> computes{0};
+  void computing() {
+    ++computes;
+    (void)wait_for([&] { return arrived == threads; });
+    std::this_thread::sleep_for(20ms);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("SingleFlight: waiters share the leader's value", "[single_flight]") {
@@ -87,24 +100,19 @@ TEST_CASE("SmartCache: N threads missing one key run one compute and all get its
           "[smart_cache][single_flight]") {
   smartcache_test::Harness<> h;
   auto& cache = h.make();
-  std::atomic<int> calls{0};
-  std::atomic<int> entered{0};
+  Callers callers;
   std::atomic<int> wrong{0};
   std::vector<Strategy> strategies(threads);
   run_threads(threads, [&](int i) {
-    ++entered;
+    ++callers.arrived;
     auto r = cache.get_or_compute("k", [&] {
-      ++calls;
-      // Give the others time to arrive: they either wait on this compute or,
-      // arriving after it, find the stored value. Never a second compute.
-      (void)wait_for([&] { return entered == threads; });
-      std::this_thread::sleep_for(20ms);
+      callers.computing();
       return 42;
     });
     if (r.value != 42) ++wrong;
     strategies[static_cast<std::size_t>(i)] = r.strategy;
   });
-  CHECK(calls == 1);
+  CHECK(callers.computes == 1);  // never a second compute
   CHECK(wrong == 0);
   for (auto s : strategies) CHECK((s == Strategy::compute || s == Strategy::serve_fresh));
   const auto s = h.stats();
@@ -118,16 +126,13 @@ TEST_CASE("SmartCache: a compute that throws reaches every caller and stores not
           "[smart_cache][single_flight]") {
   smartcache_test::Harness<> h;
   auto& cache = h.make();
-  std::atomic<int> calls{0};
-  std::atomic<int> entered{0};
   std::atomic<int> caught{0};
+  Callers callers;
   run_threads(threads, [&](int) {
-    ++entered;
+    ++callers.arrived;
     try {
       (void)cache.get_or_compute("k", [&]() -> int {
-        ++calls;
-        (void)wait_for([&] { return entered == threads; });
-        std::this_thread::sleep_for(20ms);
+        callers.computing();
         throw std::runtime_error("model down");
       });
     } catch (const std::runtime_error&) {
@@ -135,8 +140,8 @@ TEST_CASE("SmartCache: a compute that throws reaches every caller and stores not
     }
   });
   CHECK(caught == threads);
-  CHECK(calls >= 1);
-  CHECK(calls <= threads);
+  CHECK(callers.computes >= 1);
+  CHECK(callers.computes <= threads);
   CHECK(h.store->size() == 0);
   check_stats(h.stats(), {{"total_requests", threads},  // failed requests still count
                           {"strategy_compute", threads}});

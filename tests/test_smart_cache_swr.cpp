@@ -27,15 +27,23 @@ smartcache::RequestContext golden(const smartcache_test::FakeWallClock& wall) {
   return smartcache_test::golden_context(wall, {"match:1", "btts"});
 }
 
+// Stores "k" = 1 in the golden zone (one call of `calls`), then lets it age
+// `age` (stale from 60 s); returns the request context.
+template <class Fixture>
+smartcache::RequestContext stale_k(Fixture& h, std::atomic<int>& calls, std::chrono::seconds age) {
+  const auto ctx = golden(h.wall);
+  (void)h.cache->get_or_compute("k", Counting{&calls, 1}, ctx);
+  h.wall.advance(age);
+  return ctx;
+}
+
 }  // namespace
 
 TEST_CASE("many stale hits queue one refresh; it stores a fresh value", "[smart_cache][swr]") {
   H h;
   auto& cache = h.make();
   std::atomic<int> calls{0};
-  const auto ctx = golden(h.wall);
-  (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
-  h.wall.advance(90s);
+  const auto ctx = stale_k(h, calls, 90s);
   for (int i = 0; i < 50; ++i) {
     auto r = cache.get_or_compute("k", Counting{&calls, 2}, ctx);
     CHECK(r.strategy == Strategy::serve_stale);
@@ -68,9 +76,7 @@ TEST_CASE("a failed refresh keeps the stale entry and backs off", "[smart_cache]
   h.cfg.refresh_retry_backoff = 20s;
   auto& cache = h.make();
   std::atomic<int> calls{0};
-  const auto ctx = golden(h.wall);
-  (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
-  h.wall.advance(61s);
+  const auto ctx = stale_k(h, calls, 61s);
   (void)cache.get_or_compute("k", Throwing{&calls}, ctx);
   CHECK(h.exec.run_all() == 1);
   CHECK(h.stats().swr_background_error == 1);
@@ -94,9 +100,7 @@ TEST_CASE("a refused or lost refresh is counted as dropped and the request is un
   H h;
   auto& cache = h.make();
   std::atomic<int> calls{0};
-  const auto ctx = golden(h.wall);
-  (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
-  h.wall.advance(61s);
+  const auto ctx = stale_k(h, calls, 61s);
 
   SECTION("an executor that throws") {
     h.exec.refuse(true);
@@ -126,9 +130,7 @@ TEST_CASE("an inline executor refreshes before the request returns", "[smart_cac
   h.cfg.executor = smartcache_test::inline_executor();
   auto& cache = h.make();
   std::atomic<int> calls{0};
-  const auto ctx = golden(h.wall);
-  (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
-  h.wall.advance(61s);
+  const auto ctx = stale_k(h, calls, 61s);
   auto r = cache.get_or_compute("k", Counting{&calls, 2}, ctx);
   CHECK(r.strategy == Strategy::serve_stale);
   CHECK(r.value == 1);
@@ -192,9 +194,7 @@ TEST_CASE("a store's refresh lock makes a refresh skip while another instance ho
   smartcache_test::Harness<LockingStore> h;
   auto& cache = h.make();
   std::atomic<int> calls{0};
-  const auto ctx = golden(h.wall);
-  (void)cache.get_or_compute("k", Counting{&calls, 1}, ctx);
-  h.wall.advance(61s);
+  const auto ctx = stale_k(h, calls, 61s);
 
   h.store->held = true;  // another instance refreshes this key
   (void)cache.get_or_compute("k", Counting{&calls, 2}, ctx);

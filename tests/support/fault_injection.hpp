@@ -5,7 +5,8 @@
 //   probability (so a test can break reads and writes but keep erasures
 //   reliable), counting what it injected.
 // - coin(p): a thread-local biased coin with a fixed per-thread seed.
-// - Latch: a one-shot gate a test holds a compute or an executor on.
+// - Latch: a one-shot gate a test holds a compute or an executor on; Hold: a
+//   compute held on one until the test releases it.
 // - Answered: what a load thread saw, and check_answered, the "every request
 //   answered" checks.
 #pragma once
@@ -109,6 +110,39 @@ class Latch {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool open_ = false;
+};
+
+/// Holds computes inside the cache until the test releases them:
+/// compute(f) is a compute that runs f() (what it returns, read before the
+/// hold), then enter_and_wait(); wait_entered() waits (bounded) until one
+/// compute is inside; release() lets them all go on.
+class Hold {
+ public:
+  template <class F>
+  auto compute(F f) {
+    return [this, f] {
+      auto v = f();
+      enter_and_wait();
+      return v;
+    };
+  }
+  void enter_and_wait() {
+    entered_ = true;
+    gate_.wait();
+  }
+  [[nodiscard]] bool wait_entered(std::chrono::seconds timeout = std::chrono::seconds(10)) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!entered_.load()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+  void release() { gate_.open(); }
+
+ private:
+  Latch gate_;
+  std::atomic<bool> entered_{false};
 };
 
 /// The compute's own exception in fault tests: anything else reaching a caller is a bug.
