@@ -70,6 +70,7 @@ class SmartCache {
   ///   SmartCache<MemoryStore<int>> cache(store, cfg, metrics);
   SmartCache(std::shared_ptr<Store> store, Config cfg = {}, CacheMetrics& metrics = global_metrics())
       : core_(make_core(std::move(store), std::move(cfg), metrics)) {
+    if (!core_->cfg.latency_clock) (void)detail::CycleClock::instance();  // calibrate now, not in a request
     if (!core_->cfg.executor)
       pool_ = std::make_unique<detail::ThreadPool>(core_->cfg.refresh_threads, core_->cfg.refresh_queue);
   }

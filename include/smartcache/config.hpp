@@ -60,8 +60,10 @@ struct Config {
   std::size_t refresh_threads = 2;
   std::size_t refresh_queue = 1024;
 
-  /// Monotonic clock of latency measurement; empty = steady_clock::now.
-  /// Read at most twice per sampled request and never for the others.
+  /// Monotonic clock of latency measurement; empty = the calibrated cycle
+  /// counter where the CPU has an invariant TSC (steady_clock time at a third
+  /// of its cost), else steady_clock::now. Read at most twice per sampled
+  /// request and never for the others.
   std::function<std::chrono::steady_clock::time_point()> latency_clock;
 
   /// Wall clock of zones and entry ages; empty = the system wall clock (on

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include <smartcache/detail/core/cycle_clock.hpp>
 #include <smartcache/detail/util/mix.hpp>
 
 namespace smartcache::detail {
@@ -15,10 +16,11 @@ namespace smartcache::detail {
 using SteadyClockFn = std::function<std::chrono::steady_clock::time_point()>;
 using WallClockFn = std::function<std::chrono::system_clock::time_point()>;
 
-// An empty function means the default clock. May throw whatever an injected
-// clock throws; callers decide what a failed reading means.
+// An empty function means the default latency clock, CycleClock (steady_clock
+// time from the cycle counter). May throw whatever an injected clock throws;
+// callers decide what a failed reading means.
 inline std::chrono::steady_clock::time_point read_clock(const SteadyClockFn& clock) {
-  return clock ? clock() : std::chrono::steady_clock::now();
+  return clock ? clock() : CycleClock::instance().now();
 }
 
 // The default wall clock. Where Linux offers it, CLOCK_REALTIME_COARSE: the
