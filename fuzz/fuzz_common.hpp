@@ -4,7 +4,7 @@
 //
 // Each fuzz_<target>.cpp defines `int smartcache_fuzz::<target>::run(const
 // std::uint8_t*, std::size_t)` and, unless SMARTCACHE_FUZZ_NO_ENTRY is
-// defined, the libFuzzer entry point that calls it. tests/test_fuzz_regressions.cpp
+// defined, the libFuzzer entry point that calls it. tests/fault/test_fuzz_regressions.cpp
 // defines SMARTCACHE_FUZZ_NO_ENTRY, includes the targets and replays the
 // corpus through them with any compiler: a failed invariant then throws
 // (Catch2 reports it) instead of aborting.

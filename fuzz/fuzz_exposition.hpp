@@ -12,7 +12,7 @@
 //     (check_exposition_lint). Which namespace and label names to choose is
 //     the user's call: the writer sanitizes invalid characters but does not
 //     rename words promtool lints ("x_ms", "my_gauge", camelCase).
-// tests/test_fuzz_regressions.cpp runs `promtool check metrics` on a sample.
+// tests/fault/test_fuzz_regressions.cpp runs `promtool check metrics` on a sample.
 #pragma once
 #include <cmath>
 #include <cstdint>

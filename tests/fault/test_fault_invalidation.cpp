@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //
 // The invalidation guard keeps a compute that an invalidation overtook from
-// STORING its value (tests/test_smart_cache_invalidation.cpp). This file pins
+// STORING its value (tests/unit/test_smart_cache_invalidation.cpp). This file pins
 // down the remaining window: a request that starts after invalidate_by_event
 // returned, for a key whose compute began before it, must not receive that
 // compute's pre-invalidation value through single-flight.
