@@ -154,10 +154,12 @@ void BM_Cache_Miss(benchmark::State& state) {
 // around a store (the fresh hit minus the store's own work).
 struct FixedStore {
   using value_type = double;
-  smartcache::Entry<double> entry{1.0, {}, smartcache::WallTime::max() - std::chrono::hours(48),
-                                  smartcache::WallTime::max() - std::chrono::hours(24), {}};
+  smartcache::StoredValue<double> entry{1.0, {}, smartcache::WallTime::max() - std::chrono::hours(48),
+                                        smartcache::WallTime::max() - std::chrono::hours(24)};
   FixedStore() { entry.stored_at = std::chrono::system_clock::now(); }
-  std::optional<smartcache::Entry<double>> get(std::string_view, smartcache::WallTime) { return entry; }
+  std::optional<smartcache::StoredValue<double>> get(std::string_view, smartcache::WallTime) {
+    return entry;
+  }
   std::size_t put(std::string_view, smartcache::Entry<double>, smartcache::WallTime) { return 0; }
   bool erase(std::string_view) { return false; }
   std::size_t erase_tagged(std::string_view, const std::vector<std::string>&) { return 0; }

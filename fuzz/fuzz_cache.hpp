@@ -48,7 +48,8 @@ class FlakyStore {
   std::uint32_t fail_bits = 0;
   std::uint64_t injected = 0;
 
-  std::optional<smartcache::Entry<std::string>> get(std::string_view key, smartcache::WallTime now) {
+  std::optional<smartcache::StoredValue<std::string>> get(std::string_view key,
+                                                          smartcache::WallTime now) {
     maybe_fail();
     return inner_.get(key, now);
   }

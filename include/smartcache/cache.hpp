@@ -23,7 +23,8 @@
 #include <smartcache/detail/core/thread_pool.hpp>
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/metrics.hpp>
-#include <smartcache/metrics/prometheus.hpp>  // CacheMetrics::to_prometheus() for every cache user
+#include <smartcache/metrics/openmetrics.hpp>  // CacheMetrics::to_openmetrics() for every cache user
+#include <smartcache/metrics/prometheus.hpp>   // CacheMetrics::to_prometheus() likewise
 #include <smartcache/policy.hpp>
 #include <smartcache/stores/store.hpp>
 #include <smartcache/tags.hpp>
@@ -220,7 +221,7 @@ class SmartCache {
   // What the lookup found; store_ok is false when the store failed (then the
   // computed value is not stored either).
   struct Found {
-    std::optional<Entry<value_type>> entry;
+    std::optional<StoredValue<value_type>> entry;  // value and horizons: no tags
     bool store_ok = true;
   };
 
@@ -271,8 +272,8 @@ class SmartCache {
   }
 
   // Step 3: answer from an entry.
-  static Result<value_type> serve(Entry<value_type>&& e, Lookup lookup, Strategy s, const Evaluation& eval,
-                                  RequestRecord& rec) {
+  static Result<value_type> serve(StoredValue<value_type>&& e, Lookup lookup, Strategy s,
+                                  const Evaluation& eval, RequestRecord& rec) {
     rec.lookup = lookup;
     rec.strategy = s;
     const auto age = eval.now > e.stored_at

@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 
 using namespace std::chrono_literals;
 using smartcache::DefaultCodec;
@@ -71,6 +72,13 @@ TEST_CASE("entry frame round-trips value, horizons and tags", "[redis][codec]") 
   CHECK(back.fresh_until == e.fresh_until);
   CHECK(back.stale_until == e.stale_until);
   CHECK(back.tags == e.tags);
+  // What a lookup decodes: the same value and horizons, the tags skipped over.
+  const auto hit = smartcache::detail::decode_stored<std::string, DefaultCodec<std::string>>(frame);
+  static_assert(std::is_same_v<decltype(hit), const smartcache::StoredValue<std::string>>);
+  CHECK(hit.value == e.value);
+  CHECK(hit.stored_at == e.stored_at);
+  CHECK(hit.fresh_until == e.fresh_until);
+  CHECK(hit.stale_until == e.stale_until);
 }
 
 TEST_CASE("entry frame rejects corrupt bytes with StoreError", "[redis][codec]") {
@@ -84,6 +92,8 @@ TEST_CASE("entry frame rejects corrupt bytes with StoreError", "[redis][codec]")
     for (std::size_t n = 0; n < tags_end; ++n) {
       CAPTURE(n);
       CHECK_THROWS_AS((decode_entry<std::string, Codec>(frame.substr(0, n))), StoreError);
+      CHECK_THROWS_AS((smartcache::detail::decode_stored<std::string, Codec>(frame.substr(0, n))),
+                      StoreError);  // skipping a tag checks its length all the same
     }
   }
   SECTION("unknown version") {
@@ -95,6 +105,7 @@ TEST_CASE("entry frame rejects corrupt bytes with StoreError", "[redis][codec]")
     std::string bad = frame;
     bad[25] = bad[26] = bad[27] = bad[28] = '\xff';
     CHECK_THROWS_AS((decode_entry<std::string, Codec>(bad)), StoreError);
+    CHECK_THROWS_AS((smartcache::detail::decode_stored<std::string, Codec>(bad)), StoreError);
   }
   SECTION("bytes the codec rejects") {
     Entry<int> e;

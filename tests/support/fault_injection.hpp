@@ -1,4 +1,4 @@
-// smartcache tests - fault injection for the fault-matrix tests (tests/test_fault_*.cpp).
+// smartcache tests - fault injection for the fault-matrix tests (tests/fault/test_fault_*.cpp).
 // SPDX-License-Identifier: MIT
 //
 // - RandomFaultStore: a Store wrapper failing each operation with its own
@@ -55,7 +55,7 @@ class RandomFaultStore {
   std::atomic<double> get_rate{0}, put_rate{0}, erase_rate{0};  ///< erase_rate: erase, erase_tagged, clear
   std::atomic<std::uint64_t> injected{0};
 
-  std::optional<smartcache::Entry<V>> get(std::string_view key, smartcache::WallTime now) {
+  std::optional<smartcache::StoredValue<V>> get(std::string_view key, smartcache::WallTime now) {
     maybe_fail(get_rate);
     return inner_->get(key, now);
   }

@@ -58,7 +58,7 @@ class FaultyStore {
     fail_clear = on;
   }
 
-  std::optional<smartcache::Entry<V>> get(std::string_view key, smartcache::WallTime now) {
+  std::optional<smartcache::StoredValue<V>> get(std::string_view key, smartcache::WallTime now) {
     maybe_fail(fail_get, "get");
     return inner_->get(key, now);
   }

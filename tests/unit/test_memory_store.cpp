@@ -26,7 +26,7 @@ static_assert(std::is_default_constructible_v<MemoryStore<std::string>>);
 static_assert(noexcept(std::declval<const MemoryStore<int>&>().evictions()));
 static_assert(noexcept(std::declval<const MemoryStore<int>&>().capacity()));
 static_assert(std::is_same_v<decltype(std::declval<MemoryStore<int>&>().get("k", WallTime{})),
-                             std::optional<Entry<int>>>);
+                             std::optional<smartcache::StoredValue<int>>>);  // no tags on a hit
 
 namespace {
 const WallTime t0 = WallTime(hours(24 * 365 * 50));
@@ -62,7 +62,8 @@ TEST_CASE("round trip: get returns what put stored, with its metadata", "[memory
   CHECK(e->stored_at == t0);
   CHECK(e->fresh_until == t0 + seconds(10));
   CHECK(e->stale_until == t0 + seconds(20));
-  CHECK(e->tags == Tags{"match:42", "btts"});
+  CHECK(s.tags_of("odds:42") == Tags{"match:42", "btts"});  // kept by the store, not copied by get
+  CHECK_FALSE(s.tags_of("absent").has_value());
   SECTION("string_view keys need not be null-terminated and may hold NUL") {
     const std::string backing = "odds:42XYZ";
     CHECK(s.get(std::string_view(backing.data(), 7), t0).has_value());

@@ -154,7 +154,7 @@ namespace {
 struct HookStore : smartcache::MemoryStore<int> {
   std::function<void()> after_get;
   int gets = 0;
-  std::optional<smartcache::Entry<int>> get(std::string_view key, smartcache::WallTime now) {
+  std::optional<smartcache::StoredValue<int>> get(std::string_view key, smartcache::WallTime now) {
     auto e = smartcache::MemoryStore<int>::get(key, now);
     ++gets;
     if (after_get) std::exchange(after_get, nullptr)();

@@ -83,11 +83,12 @@ class MemoryStore {
       shards_[i].set_capacity(capacity_ / shard_count_ + (i < capacity_ % shard_count_ ? 1 : 0));
   }
 
-  /// The entry of `key`, or nullopt when absent or when `now >= stale_until`
-  /// (the expired entry is then removed). Counts as a use for eviction.
+  /// The value and horizons of `key` (not its tags: a hit copies the value
+  /// only), or nullopt when absent or when `now >= stale_until` (the expired
+  /// entry is then removed). Counts as a use for eviction.
   ///
   /// Example: `if (auto e = store.get("odds:42", now)) use(e->value);`
-  [[nodiscard]] std::optional<Entry<V>> get(std::string_view key, WallTime now) {
+  [[nodiscard]] std::optional<StoredValue<V>> get(std::string_view key, WallTime now) {
     const std::uint64_t h = hash(key);
     return shard(h).get(h, key, now);
   }
@@ -99,6 +100,16 @@ class MemoryStore {
   std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {
     const std::uint64_t h = hash(key);
     return shard(h).put(h, key, std::move(entry), now);
+  }
+
+  /// The tags stored with `key`, nullopt when there is no entry. Not a lookup:
+  /// no use is counted and expiry is not checked. For tests and tooling; the
+  /// request path never needs the tags back.
+  ///
+  /// Example: `store.tags_of("odds:42")  // {"match:42", "btts"}`
+  [[nodiscard]] std::optional<std::vector<std::string>> tags_of(std::string_view key) const {
+    const std::uint64_t h = hash(key);
+    return shard(h).tags_of(h, key);
   }
 
   /// Removes the entry of `key`; false when there was none.

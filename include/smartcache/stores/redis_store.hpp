@@ -129,8 +129,8 @@ class RedisStore {
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
 
-  /// The entry under `key`, or nullopt when absent or past stale_until.
-  /// One round trip (MGET). Throws StoreError on failure, CorruptEntryError
+  /// The value and horizons under `key` (the frame's tags are skipped, not
+  /// decoded), or nullopt when absent or past stale_until. One round trip (MGET). Throws StoreError on failure, CorruptEntryError
   /// (a StoreError) when the stored bytes do not decode. A key of another
   /// Redis type (a list, a hash, ...) under the entry's name reads as absent:
   /// MGET answers nil for it, and telling it apart would cost a command on
@@ -138,8 +138,8 @@ class RedisStore {
   ///
   /// Example:
   ///   if (auto e = store.get("odds:42", std::chrono::system_clock::now())) use(e->value);
-  [[nodiscard]] std::optional<Entry<V>> get(std::string_view key, WallTime now) {
-    return guarded([&]() -> std::optional<Entry<V>> {
+  [[nodiscard]] std::optional<StoredValue<V>> get(std::string_view key, WallTime now) {
+    return guarded([&]() -> std::optional<StoredValue<V>> {
       const std::string k = entry_key(key);
       const std::string seq = seq_key();
       detail::ReplyPtr reply;
@@ -159,7 +159,7 @@ class RedisStore {
       if (value->type == REDIS_REPLY_NIL) return std::nullopt;
       if (value->type != REDIS_REPLY_STRING)
         throw CorruptEntryError("smartcache: redis GET: not a string");
-      Entry<V> e = decode_or_corrupt(std::string_view(value->str, value->len));
+      StoredValue<V> e = decode_or_corrupt(std::string_view(value->str, value->len));
       if (now >= e.stale_until) return std::nullopt;
       return e;
     });
@@ -432,9 +432,10 @@ class RedisStore {
   }
 
   // Bytes that do not decode are the entry's fault, not the server's.
-  static Entry<V> decode_or_corrupt(std::string_view bytes) {
+  // The frame's tags are skipped, not decoded: a hit does not need them.
+  static StoredValue<V> decode_or_corrupt(std::string_view bytes) {
     try {
-      return detail::decode_entry<V, Codec>(bytes);
+      return detail::decode_stored<V, Codec>(bytes);
     } catch (const std::exception& e) {
       throw CorruptEntryError(e.what());
     } catch (...) {

@@ -12,8 +12,8 @@
 
 namespace smartcache {
 
-/// One cached value with the metadata SmartCache decides on.
-/// Invariant kept by SmartCache: stored_at <= fresh_until <= stale_until.
+/// One cached value with the metadata SmartCache decides on: what `put`
+/// stores. Invariant kept by SmartCache: stored_at <= fresh_until <= stale_until.
 /// V needs no default constructor (build an Entry with all its fields, as
 /// `Entry<Price>{Price(1.85), now, now + ttl, now + ttl + window, {}}`); it
 /// must be copy-constructible, since a hit hands the caller a copy.
@@ -24,6 +24,19 @@ struct Entry {
   WallTime fresh_until{};  ///< served as fresh before this instant
   WallTime stale_until{};  ///< served stale (and refreshed) before this instant; gone after
   std::vector<std::string> tags;
+};
+
+/// What a lookup (`Store::get`) returns: an entry without its tags. A hit
+/// decides fresh/stale from the horizons and serves the value; it never needs
+/// the tags (they matter to invalidation only, which the store does itself in
+/// `erase_tagged`), so a lookup does not copy them.
+/// V needs no default constructor (`StoredValue<Price>{Price(1.85), now, now + ttl, now + ttl + window}`).
+template <class V>
+struct StoredValue {
+  V value;
+  WallTime stored_at{};
+  WallTime fresh_until{};  ///< served as fresh before this instant
+  WallTime stale_until{};  ///< served stale (and refreshed) before this instant; gone after
 };
 
 /// Thrown by a store that cannot do its job (Redis down, timeout, corrupt
@@ -47,12 +60,12 @@ class CorruptEntryError : public StoreError {
 // The Store concept (C++17, checked by use, documented here):
 //
 //   using value_type = V;
-//   std::optional<Entry<V>> get(std::string_view key, WallTime now);
-//       the entry, or nullopt when absent or when now >= stale_until
-//       (a store may purge it then);
+//   std::optional<StoredValue<V>> get(std::string_view key, WallTime now);
+//       the entry's value and horizons (not its tags), or nullopt when absent
+//       or when now >= stale_until (a store may purge it then);
 //   std::size_t put(std::string_view key, Entry<V> entry, WallTime now);
-//       insert or replace; returns how many OTHER entries were evicted to
-//       make room (0 for stores that do not evict);
+//       insert or replace, tags included; returns how many OTHER entries were
+//       evicted to make room (0 for stores that do not evict);
 //   bool erase(std::string_view key);
 //   std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of);
 //       erases every entry that carries the tag `scope` (ignored when empty)
@@ -65,6 +78,12 @@ class CorruptEntryError : public StoreError {
 // Optional, detected by SmartCache at compile time (distributed refresh lock):
 //   std::optional<std::string> try_lock_refresh(std::string_view key, std::chrono::milliseconds ttl);
 //   void unlock_refresh(std::string_view key, const std::string& token);
+//
+// `get` returns StoredValue<V>, not Entry<V> (as up to 0.2): a hit copied the
+// entry's tag vector (one allocation per tag) although nothing on the hit path
+// reads it. Tags go into a store with `put` and are used by `erase_tagged`;
+// a store that wants to expose them does so outside the concept
+// (MemoryStore::tags_of).
 //
 // Every member may throw (StoreError or anything else) on failure, and must be
 // safe to call from several threads at once. `get` throws CorruptEntryError

@@ -101,7 +101,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   // request's TTL (plus the jitter allowance) after it was stored: entering a
   // shorter zone or a VIX warning shortens the life of entries stored before.
   // The stale window (the request's) follows the end of freshness.
-  [[nodiscard]] WallTime fresh_end(const Entry<V>& e, ZonePolicy p) const noexcept {
+  [[nodiscard]] WallTime fresh_end(const StoredValue<V>& e, ZonePolicy p) const noexcept {
     auto limit = p.fresh_ttl;
     if (jitter > 0)
       limit += std::chrono::milliseconds(
@@ -109,7 +109,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     return std::min(e.fresh_until, e.stored_at + limit);
   }
 
-  [[nodiscard]] Freshness classify(const Entry<V>& e, ZonePolicy p, WallTime now) const noexcept {
+  [[nodiscard]] Freshness classify(const StoredValue<V>& e, ZonePolicy p, WallTime now) const noexcept {
     const WallTime end = fresh_end(e, p);
     if (now < end) return Freshness::fresh;
     if (now < end + p.stale_window) return Freshness::stale;
@@ -117,7 +117,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   }
 
   // Stale-if-error: may a too-stale entry answer a request whose compute threw?
-  [[nodiscard]] bool usable_on_error(const Entry<V>& e, ZonePolicy p, WallTime now) const noexcept {
+  [[nodiscard]] bool usable_on_error(const StoredValue<V>& e, ZonePolicy p, WallTime now) const noexcept {
     return now < fresh_end(e, p) + p.stale_window + cfg.stale_if_error;
   }
 

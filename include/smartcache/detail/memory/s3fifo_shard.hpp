@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ namespace smartcache::detail {
 template <class V>
 class alignas(64) S3FifoShard {
  public:
+  using Tags = std::vector<std::string>;
   static constexpr std::uint32_t npos = KeyIndex::npos;
   static constexpr std::uint8_t max_freq = 3;
   static constexpr std::size_t sweep_budget = 4;  // slots checked for expiry per put
@@ -46,7 +48,8 @@ class alignas(64) S3FifoShard {
     ghost_.set_capacity(capacity_);
   }
 
-  std::optional<Entry<V>> get(std::uint64_t hash, std::string_view key, WallTime now) {
+  // Copies the value and horizons only: the tags stay in the node.
+  std::optional<StoredValue<V>> get(std::uint64_t hash, std::string_view key, WallTime now) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::uint32_t id = find(hash, key);
     if (id == npos) return std::nullopt;
@@ -71,13 +74,15 @@ class alignas(64) S3FifoShard {
       return 0;
     }
     if (existing != npos) {
-      Entry<V>& stored = *nodes_[existing].entry;
-      if (stored.tags == entry.tags) {  // a refresh: the tag index stays as it is
-        stored = std::move(entry);
+      Node& n = nodes_[existing];
+      if (tags_of_node(n) == entry.tags) {  // a refresh: the tag index stays as it is
+        assign(*n.entry, std::move(entry));
         return 0;
       }
+      std::unique_ptr<Tags> tags = own(std::move(entry.tags));  // may throw: nothing changed yet
+      assign(*n.entry, std::move(entry));
       untag(existing);
-      stored = std::move(entry);
+      n.tags = std::move(tags);
       guarded(existing, [&] { tag(existing); });
       return 0;
     }
@@ -89,19 +94,30 @@ class alignas(64) S3FifoShard {
     if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
     const std::uint32_t id = allocate();
     try {
-      nodes_[id].key.assign(key);
-      nodes_[id].hash = hash;
+      Node& n = nodes_[id];
+      n.key.assign(key);
+      n.hash = hash;
+      n.entry.emplace(StoredValue<V>{std::move(entry.value), entry.stored_at, entry.fresh_until,
+                                     entry.stale_until});
+      n.tags = own(std::move(entry.tags));
       index_.insert(hash, id, hash_of());
     } catch (...) {
       release(id);
       throw;
     }
-    Node& n = nodes_[id];
-    n.entry.emplace(std::move(entry));
-    n.freq = 0;
+    nodes_[id].freq = 0;
     push_back(ghost_.take(hash) ? main_ : small_, id);
     guarded(id, [&] { tag(id); });
     return evicted;
+  }
+
+  // The tags stored with `key`, nullopt when absent. Not a use and not a
+  // lookup (expiry is not checked): for tests and tooling.
+  std::optional<Tags> tags_of(std::uint64_t hash, std::string_view key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::uint32_t id = find(hash, key);
+    if (id == npos) return std::nullopt;
+    return tags_of_node(nodes_[id]);
   }
 
   bool erase(std::uint64_t hash, std::string_view key) {
@@ -114,7 +130,7 @@ class alignas(64) S3FifoShard {
 
   std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::vector<std::uint32_t> doomed = tags_.matching(scope, any_of, tags_of());
+    const std::vector<std::uint32_t> doomed = tags_.matching(scope, any_of, tag_lists());
     for (const std::uint32_t id : doomed) remove(id);
     return doomed.size();
   }
@@ -160,14 +176,16 @@ class alignas(64) S3FifoShard {
       else
         live_ids.push_back(id);
     });
-    return ok && tags_.consistent(live_ids, tags_of()) && ghost_.size() <= capacity_;
+    return ok && tags_.consistent(live_ids, tag_lists()) && ghost_.size() <= capacity_;
   }
 
  private:
   enum class Queue : std::uint8_t { none, small, main };
 
   // Hot fields first: a hit reads freq, the key (inline when short), then
-  // stale_until and the entry, in address order.
+  // stale_until and the value, in address order. The tags, which no hit
+  // reads, sit behind a pointer that is null for an untagged entry (8 bytes
+  // per node instead of a 24-byte vector).
   struct Node {
     std::uint32_t prev = npos;
     std::uint32_t next = npos;
@@ -175,8 +193,27 @@ class alignas(64) S3FifoShard {
     std::uint8_t freq = 0;
     std::uint64_t hash = 0;
     CompactKey key;
-    std::optional<Entry<V>> entry;  // empty while the slot is free (V needs no default)
+    std::optional<StoredValue<V>> entry;  // empty while the slot is free (V needs no default)
+    std::unique_ptr<Tags> tags;           // null when the entry has none
   };
+
+  static const Tags& no_tags() noexcept {
+    static const Tags none;
+    return none;
+  }
+
+  static const Tags& tags_of_node(const Node& n) noexcept { return n.tags ? *n.tags : no_tags(); }
+
+  static std::unique_ptr<Tags> own(Tags&& tags) {
+    return tags.empty() ? nullptr : std::make_unique<Tags>(std::move(tags));
+  }
+
+  static void assign(StoredValue<V>& stored, Entry<V>&& entry) {
+    stored.value = std::move(entry.value);
+    stored.stored_at = entry.stored_at;
+    stored.fresh_until = entry.fresh_until;
+    stored.stale_until = entry.stale_until;
+  }
 
   struct List {
     std::uint32_t head = npos;
@@ -235,6 +272,7 @@ class alignas(64) S3FifoShard {
   void release(std::uint32_t id) noexcept {
     Node& n = nodes_[id];
     n.entry.reset();  // release the value now, not when the slot is reused
+    n.tags.reset();
     n.key.clear();
     free_.push_back(id);  // cannot reallocate: capacity reserved in allocate()
   }
@@ -286,19 +324,19 @@ class alignas(64) S3FifoShard {
   }
 
   void tag(std::uint32_t id) {
-    tags_.add(id, nodes_[id].entry->tags);
+    if (nodes_[id].tags) tags_.add(id, *nodes_[id].tags);
   }
 
-  void untag(std::uint32_t id) noexcept { tags_.remove(id, nodes_[id].entry->tags); }
+  void untag(std::uint32_t id) noexcept {
+    if (nodes_[id].tags) tags_.remove(id, *nodes_[id].tags);
+  }
 
   auto hash_of() const noexcept {
     return [this](std::uint32_t id) noexcept { return nodes_[id].hash; };
   }
 
-  auto tags_of() const noexcept {
-    return [this](std::uint32_t id) -> const std::vector<std::string>& {
-      return nodes_[id].entry->tags;
-    };
+  auto tag_lists() const noexcept {
+    return [this](std::uint32_t id) -> const Tags& { return tags_of_node(nodes_[id]); };
   }
 
   bool list_ok(const List& l, Queue q) const {

@@ -121,35 +121,70 @@ template <class Codec, class V>
   return out;
 }
 
-/// Decodes a frame written by encode_entry. Any malformed input (truncated,
-/// unknown version, lengths past the end, bytes the codec rejects) throws
-/// StoreError; no input reads out of bounds or allocates beyond its own size.
-template <class V, class Codec>
-[[nodiscard]] Entry<V> decode_entry(std::string_view bytes) {
-  FrameReader r(bytes);
+// The fixed part of a frame: version, horizons, tag count. Leaves `r` at the
+// first tag. Throws StoreError on a frame of another version or a truncated or
+// impossible header.
+struct FrameHead {
+  std::int64_t stored = 0, fresh = 0, stale = 0;
+  std::uint32_t tag_count = 0;
+};
+
+inline FrameHead read_frame_head(FrameReader& r) {
   unsigned char version = 0;
   if (!r.u8(version)) throw StoreError("smartcache: empty Redis value");
   if (version != entry_frame_version)
     throw StoreError("smartcache: unknown entry frame version " + std::to_string(version));
-  std::int64_t stored = 0, fresh = 0, stale = 0;
-  std::uint32_t tag_count = 0;
-  if (!r.i64(stored) || !r.i64(fresh) || !r.i64(stale) || !r.u32(tag_count))
+  FrameHead h;
+  if (!r.i64(h.stored) || !r.i64(h.fresh) || !r.i64(h.stale) || !r.u32(h.tag_count))
     throw StoreError("smartcache: truncated entry header");
   // Each tag needs at least its 4-byte length: a count beyond that is corrupt,
   // and checking first keeps a hostile count from reserving gigabytes.
-  if (tag_count > r.remaining() / 4) throw StoreError("smartcache: corrupt tag count");
-  std::vector<std::string> tags;
-  tags.reserve(tag_count);
-  for (std::uint32_t i = 0; i < tag_count; ++i) {
-    std::uint32_t len = 0;
-    std::string_view tag;
-    if (!r.u32(len) || !r.bytes(len, tag)) throw StoreError("smartcache: truncated tag");
-    tags.emplace_back(tag);
-  }
+  if (h.tag_count > r.remaining() / 4) throw StoreError("smartcache: corrupt tag count");
+  return h;
+}
+
+// The next tag of the frame (a view into it).
+inline std::string_view read_frame_tag(FrameReader& r) {
+  std::uint32_t len = 0;
+  std::string_view tag;
+  if (!r.u32(len) || !r.bytes(len, tag)) throw StoreError("smartcache: truncated tag");
+  return tag;
+}
+
+template <class V, class Codec>
+[[nodiscard]] V read_frame_value(FrameReader& r) {
   std::optional<V> value = Codec::decode(r.rest());
   if (!value) throw StoreError("smartcache: codec rejected the stored bytes");
-  Entry<V> e{std::move(*value), ns_to_wall(stored), ns_to_wall(fresh), ns_to_wall(stale), std::move(tags)};
-  return e;
+  return std::move(*value);
+}
+
+/// Decodes a frame written by encode_entry into what a lookup returns: value
+/// and horizons. The tags are skipped over (their lengths still checked), not
+/// materialised: a hit allocates nothing for them. Any malformed input
+/// (truncated, unknown version, lengths past the end, bytes the codec
+/// rejects) throws StoreError; no input reads out of bounds or allocates
+/// beyond its own size.
+template <class V, class Codec>
+[[nodiscard]] StoredValue<V> decode_stored(std::string_view bytes) {
+  FrameReader r(bytes);
+  const FrameHead h = read_frame_head(r);
+  for (std::uint32_t i = 0; i < h.tag_count; ++i) (void)read_frame_tag(r);
+  return StoredValue<V>{read_frame_value<V, Codec>(r), ns_to_wall(h.stored), ns_to_wall(h.fresh),
+                        ns_to_wall(h.stale)};
+}
+
+/// Decodes a whole frame written by encode_entry, tags included (tests,
+/// tooling; the store's get uses decode_stored). Throws like decode_stored.
+template <class V, class Codec>
+[[nodiscard]] Entry<V> decode_entry(std::string_view bytes) {
+  FrameReader r(bytes);
+  const FrameHead h = read_frame_head(r);
+  std::vector<std::string> tags;
+  tags.reserve(h.tag_count);
+  for (std::uint32_t i = 0; i < h.tag_count; ++i) tags.emplace_back(read_frame_tag(r));
+  V value = read_frame_value<V, Codec>(r);
+  return Entry<V>{std::move(value), ns_to_wall(h.stored), ns_to_wall(h.fresh), ns_to_wall(h.stale),
+                  std::move(tags)};
 }
 
 }  // namespace detail
