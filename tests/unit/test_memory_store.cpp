@@ -44,7 +44,16 @@ TEST_CASE("construction: capacity and shard count", "[memory_store]") {
   CHECK(MemoryStore<int>().shard_count() == 16);
   CHECK(MemoryStore<int>(8, 1).shard_count() == 1);
   CHECK(MemoryStore<int>(1000, 5).shard_count() == 8);     // rounded up to a power of two
-  CHECK(MemoryStore<int>(3).shard_count() == 2);           // never more shards than capacity
+  CHECK(MemoryStore<int>(3, 4).shard_count() == 2);        // never more shards than capacity
+  // Automatic: shards of >= 256 entries, at most 16 (tests/test_memory_store_shards.cpp).
+  CHECK(MemoryStore<int>(3).shard_count() == 1);
+  CHECK(MemoryStore<int>(511).shard_count() == 1);
+  CHECK(MemoryStore<int>(512).shard_count() == 2);
+  CHECK(MemoryStore<int>(763).shard_count() == 2);
+  CHECK(MemoryStore<int>(4095).shard_count() == 8);
+  CHECK(MemoryStore<int>(4096).shard_count() == 16);
+  CHECK(MemoryStore<int>(10'000'000).shard_count() == 16);
+  static_assert(MemoryStore<int>::auto_shards(1024) == 4);
   CHECK(MemoryStore<int>(100000, 1u << 20).shard_count() == MemoryStore<int>::max_shards);
   CHECK(MemoryStore<int>(0).capacity() == 1);
   CHECK(MemoryStore<int>(0).check_invariants());
