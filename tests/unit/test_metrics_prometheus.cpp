@@ -177,10 +177,12 @@ TEST_CASE("family names and labels follow the 0.2 naming", "[prometheus][naming]
         const std::string& name = s.labels[i].first;
         CAPTURE(name);
         const bool bucket = s.name == "smartcache_request_duration_seconds_bucket";
-        CHECK((bucket ? name == "le" : vocabulary.count(name) == 1));
-        if (!bucket) used.insert(name);
+        const bool le = bucket && i + 1 == s.labels.size();
+        CHECK((le ? name == "le" : vocabulary.count(name) == 1));
+        if (!le) used.insert(name);
       }
-      CHECK(s.labels.size() <= 3);  // at most one label of its own
+      // at most one label of its own (buckets: plus le)
+      CHECK(s.labels.size() <= (s.name == "smartcache_request_duration_seconds_bucket" ? 4u : 3u));
     }
     CHECK(used == vocabulary);  // each of them partitions some family
   }
@@ -229,12 +231,12 @@ TEST_CASE("latency is a histogram in seconds", "[prometheus]") {
   m.record_latency(250.0);  // 0.25 s, exactly on a bound
   const std::string t = m.to_prometheus();
   CHECK(has_line(t, "# TYPE smartcache_request_duration_seconds histogram"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.0025\"} 0"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.005\"} 1"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.25\"} 2"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"+Inf\"} 2"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_count 2"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_sum 0.253"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.0025\"} 0"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.005\"} 1"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.25\"} 2"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"+Inf\"} 2"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_count{strategy=\"unspecified\"} 2"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_sum{strategy=\"unspecified\"} 0.253"));
   CHECK(t.find("_ms") == std::string::npos);
 }
 
@@ -244,9 +246,9 @@ TEST_CASE("histogram buckets are configurable", "[prometheus]") {
   smartcache::CacheMetrics m(o);
   m.record_latency(5.0);
   const std::string t = m.to_prometheus();
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.001\"} 0"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.01\"} 1"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{le=\"0.5\"} 1"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.001\"} 0"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.01\"} 1"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_bucket{strategy=\"unspecified\",le=\"0.5\"} 1"));
   CHECK(t.find("le=\"0.0025\"") == std::string::npos);
   CHECK_FALSE(smartcache_test::check_exposition(t).has_value());
 }
@@ -297,7 +299,7 @@ TEST_CASE("a constant label that collides with a family label stays on every oth
   const std::string t = m.to_prometheus();
   // Kept where no family label clashes, in the order given.
   CHECK(has_line(t, "smartcache_requests_total{zone=\"eu-west\",service=\"odds\"} 1"));
-  CHECK(has_line(t, "smartcache_request_duration_seconds_count{zone=\"eu-west\",service=\"odds\"} 1"));
+  CHECK(has_line(t, "smartcache_request_duration_seconds_count{zone=\"eu-west\",service=\"odds\",strategy=\"serve_fresh\"} 1"));
   // Left out of the zone family only: its own zone label wins.
   CHECK(has_line(t, "smartcache_zone_requests_total{service=\"odds\",zone=\"golden\"} 1"));
   CHECK(t.find("zone=\"eu-west\",zone=") == std::string::npos);

@@ -38,7 +38,7 @@ TEST_CASE("for_each visits every field once, in a stable order", "[stats]") {
     ++n;
   });
   CHECK(n == seen.size());
-  CHECK(n == 45);
+  CHECK(n == 53);  // 32 counters, 13 derived, 8 per-strategy quantiles
 }
 
 TEST_CASE("get returns the same values the fields hold", "[stats]") {
@@ -62,7 +62,8 @@ TEST_CASE("to_json is one object with integer counters", "[stats]") {
   CHECK(json.back() == '}');
   CHECK(json.find("\"cache_hit_fresh\":7,") != std::string::npos);
   CHECK(json.find("\"max_latency_ms\":1.25,") != std::string::npos);
-  CHECK(json.find("\"latency_sample_rate\":1}") != std::string::npos);
+  CHECK(json.find("\"latency_sample_rate\":1,") != std::string::npos);
+  CHECK(json.find("\"p99_bypass_ms\":0}") != std::string::npos);
   CHECK(json.find("inf") == std::string::npos);
   CHECK(json.find("nan") == std::string::npos);
 }
@@ -81,7 +82,7 @@ TEST_CASE("Stats has one field per counter, and equality looks at every field", 
   smartcache::Stats base;
   std::vector<std::string> names;
   base.for_each([&](std::string_view n, double) { names.emplace_back(n); });
-  REQUIRE(names.size() == smartcache::counter_count + 13);
+  REQUIRE(names.size() == smartcache::counter_count + 21);
   for (std::size_t i = 0; i < smartcache::counter_count; ++i)
     CHECK(names[i] == smartcache::to_string(static_cast<smartcache::Counter>(i)));
   // Changing any single field makes the snapshots differ.

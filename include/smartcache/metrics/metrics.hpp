@@ -1,17 +1,20 @@
-// smartcache - CacheMetrics: every counter and latency figure of the cache under one mutex.
+// smartcache - CacheMetrics: every counter and latency figure of the cache, striped per thread.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include <smartcache/detail/metrics/make_stats.hpp>
 #include <smartcache/detail/metrics/names.hpp>
 #include <smartcache/detail/metrics/sampler.hpp>
+#include <smartcache/detail/metrics/stripe.hpp>
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/counters.hpp>
 #include <smartcache/metrics/records.hpp>
@@ -49,15 +53,29 @@ struct MetricsOptions {
   /// Upper bounds of the exported latency histogram, in seconds.
   std::vector<double> latency_buckets_seconds = detail::default_latency_buckets_seconds();
   double latency_sample_rate = 1.0;
+  /// Stripes (each its own mutex, counters and histograms; see CacheMetrics):
+  /// 0 picks the smallest power of two >= std::thread::hardware_concurrency(),
+  /// at most 16; any other value is rounded up to a power of two, at most 64.
+  std::size_t stripes = 0;
 };
 
 
 /// All the counters, gauges and latency figures of a cache.
 ///
 /// The class is thread-safe: every member may be called concurrently from any
-/// number of threads. Every recording entry point is noexcept and takes the
-/// internal mutex at most once; sampling is decided before the lock, and a
+/// number of threads. Every recording entry point is noexcept and takes one
+/// mutex at most once; sampling is decided before the lock, and a
 /// `record_latency` whose observation is sampled out takes no lock at all.
+///
+/// Striped: the figures live in `stripes()` cache-line-aligned stripes (a
+/// power of two, by default >= the hardware threads, at most 16), each with
+/// its own mutex, lifetime counters, latency histograms, min/max and CPU-saved
+/// sums. A thread picks its stripe once (the least used one, on its first
+/// recording) and records every request into it under that stripe's mutex
+/// only, so threads on different stripes never contend. Readers
+/// (`get_stats`, `snapshot`, `to_prometheus`) and resets take every stripe's
+/// mutex in index order, all held at once, and fold the stripes: every
+/// snapshot is consistent (sum of strategy_* == total_requests exactly).
 ///
 /// Two views of the same data: `get_stats()` reports the window since the last
 /// reset of each category, while `to_prometheus()` exports lifetime series that
@@ -74,10 +92,13 @@ class CacheMetrics {
   explicit CacheMetrics(MetricsOptions options = {})
       : options_(std::move(options)),
         sampler_(1.0),
-        latency_(options_.latency_buckets_seconds),
-        latency_baseline_(options_.latency_buckets_seconds) {
+        stripe_count_(detail::metrics_stripe_count(options_.stripes, std::thread::hardware_concurrency())),
+        stripes_(new detail::MetricsStripe[stripe_count_]) {
     set_latency_sampling(options_.latency_sample_rate);
-    options_.latency_buckets_seconds = latency_.bounds_seconds();
+    options_.latency_buckets_seconds = detail::LatencyHistogram(options_.latency_buckets_seconds).bounds_seconds();
+    options_.stripes = stripe_count_;
+    for (std::size_t i = 0; i < stripe_count_; ++i) stripes_[i].set_bounds(options_.latency_buckets_seconds);
+    for (auto& h : latency_baseline_) h = detail::LatencyHistogram(options_.latency_buckets_seconds);
     warn_colliding_const_labels();
     // Validate the constant labels once, so a bad one is reported at start-up
     // rather than silently on every scrape (expositions drop it).
@@ -96,8 +117,9 @@ class CacheMetrics {
   void increment(Counter c, std::uint64_t n = 1) noexcept {
     const auto i = static_cast<std::size_t>(c);
     if (i >= counter_count) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    lifetime_[i] += n;
+    auto& st = my_stripe();
+    std::lock_guard<std::mutex> lock(st.mutex);
+    st.lifetime[i] += n;
   }
 
   /// Adds `n` to the counter called `name` (the reference's stats key, e.g.
@@ -125,16 +147,17 @@ class CacheMetrics {
   void record_latency(double latency_ms) noexcept {
     const bool valid = observable_latency(latency_ms);
     const bool sampled = valid && sampler_.sample();
+    auto& st = my_stripe();
     if (valid && !sampled) {
       // Nothing to observe: count the request without taking the lock.
-      unobserved_requests_.fetch_add(1, std::memory_order_relaxed);
+      st.unobserved_requests.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     if (!valid) warn_rejected_latency(latency_ms);
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++lifetime_[index(Counter::total_requests)];
-    if (!valid) ++lifetime_[index(Counter::latency_rejected)];
-    if (sampled) observe_locked(latency_ms);
+    std::lock_guard<std::mutex> lock(st.mutex);
+    ++st.lifetime[index(Counter::total_requests)];
+    if (!valid) ++st.lifetime[index(Counter::latency_rejected)];
+    if (sampled) st.observe_locked(detail::unspecified_series, latency_ms);
   }
 
   /// Records the CPU share (0-100 %) a surgical invalidation saved. Values
@@ -143,8 +166,9 @@ class CacheMetrics {
   /// Example: `m.record_cpu_saved(87.5);`
   void record_cpu_saved(double pct) noexcept {
     if (!std::isfinite(pct)) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    add_cpu_saved_locked(pct);
+    auto& st = my_stripe();
+    std::lock_guard<std::mutex> lock(st.mutex);
+    add_cpu_saved_locked(st, pct);
   }
 
   /// Sets the fraction of latencies observed, clamped to [0, 1]. NaN leaves the
@@ -185,36 +209,38 @@ class CacheMetrics {
       rejected = true;
       warn_rejected_latency(*r.latency_ms);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++lifetime_[index(Counter::total_requests)];
-    ++lifetime_[strategy_counter(r.strategy)];
+    auto& st = my_stripe();
+    std::lock_guard<std::mutex> lock(st.mutex);
+    auto& lifetime = st.lifetime;
+    ++lifetime[index(Counter::total_requests)];
+    ++lifetime[strategy_counter(r.strategy)];
     if (r.vix) {
-      ++lifetime_[vix_counter(*r.vix)];
+      ++lifetime[vix_counter(*r.vix)];
       if (*r.vix == VixStatus::panic && r.strategy == Strategy::bypass)
-        ++lifetime_[index(Counter::cache_bypass_vix)];
+        ++lifetime[index(Counter::cache_bypass_vix)];
     }
-    if (r.zone) ++lifetime_[zone_counter(*r.zone)];
+    if (r.zone) ++lifetime[zone_counter(*r.zone)];
     switch (r.lookup) {
       case Lookup::fresh:
-        ++lifetime_[index(Counter::cache_hit_fresh)];
-        ++lifetime_[index(Counter::swr_served_fresh)];
+        ++lifetime[index(Counter::cache_hit_fresh)];
+        ++lifetime[index(Counter::swr_served_fresh)];
         break;
       case Lookup::stale:
-        ++lifetime_[index(Counter::cache_hit_stale)];
-        ++lifetime_[index(Counter::swr_served_stale)];
+        ++lifetime[index(Counter::cache_hit_stale)];
+        ++lifetime[index(Counter::swr_served_stale)];
         break;
       case Lookup::too_stale:
-        ++lifetime_[index(Counter::cache_miss)];
-        ++lifetime_[index(Counter::swr_too_stale)];
+        ++lifetime[index(Counter::cache_miss)];
+        ++lifetime[index(Counter::swr_too_stale)];
         break;
-      case Lookup::miss: ++lifetime_[index(Counter::cache_miss)]; break;
+      case Lookup::miss: ++lifetime[index(Counter::cache_miss)]; break;
       case Lookup::none: break;
     }
-    lifetime_[index(Counter::cache_errors)] += r.store_errors;
-    lifetime_[index(Counter::cache_evictions)] += r.evictions;
-    if (r.latency_unmeasured) ++lifetime_[index(Counter::latency_unmeasured)];
-    if (rejected) ++lifetime_[index(Counter::latency_rejected)];
-    if (observe) observe_locked(*r.latency_ms);
+    lifetime[index(Counter::cache_errors)] += r.store_errors;
+    lifetime[index(Counter::cache_evictions)] += r.evictions;
+    if (r.latency_unmeasured) ++lifetime[index(Counter::latency_unmeasured)];
+    if (rejected) ++lifetime[index(Counter::latency_rejected)];
+    if (observe) st.observe_locked(detail::latency_series_of(r.strategy), *r.latency_ms);
   }
 
   /// Records everything one invalidation did with a single lock acquisition.
@@ -223,12 +249,14 @@ class CacheMetrics {
   ///   m.record_invalidation({/*surgical=*/true, /*markets_affected=*/4,
   ///                          /*keys_deleted=*/39, /*markets_preserved=*/16, 80.0});
   void record_invalidation(const InvalidationRecord& r) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++lifetime_[index(r.surgical ? Counter::surgical_invalidation : Counter::full_invalidation)];
-    lifetime_[index(Counter::markets_affected_logical)] += r.markets_affected;
-    lifetime_[index(Counter::cache_keys_deleted_actual)] += r.keys_deleted;
-    lifetime_[index(Counter::markets_preserved)] += r.markets_preserved;
-    if (r.cpu_saved_pct && std::isfinite(*r.cpu_saved_pct)) add_cpu_saved_locked(*r.cpu_saved_pct);
+    auto& st = my_stripe();
+    std::lock_guard<std::mutex> lock(st.mutex);
+    auto& lifetime = st.lifetime;
+    ++lifetime[index(r.surgical ? Counter::surgical_invalidation : Counter::full_invalidation)];
+    lifetime[index(Counter::markets_affected_logical)] += r.markets_affected;
+    lifetime[index(Counter::cache_keys_deleted_actual)] += r.keys_deleted;
+    lifetime[index(Counter::markets_preserved)] += r.markets_preserved;
+    if (r.cpu_saved_pct && std::isfinite(*r.cpu_saved_pct)) add_cpu_saved_locked(st, *r.cpu_saved_pct);
   }
 
   /// Starts a new window for one category: what `get_stats()` reports for it
@@ -237,19 +265,23 @@ class CacheMetrics {
   ///
   /// Example: `m.reset_category(smartcache::Category::vix);  // new trading day`
   void reset_category(Category c) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
+    const bool performance = c == Category::all || c == Category::performance;
+    detail::AllStripesLock lock(stripes_.get(), stripe_count_);
     const auto lifetime = lifetime_locked();
     for (const auto& info : detail::counter_table)
       if (c == Category::all || info.category == c)
         baseline_[index(info.counter)] = lifetime[index(info.counter)];
     if (c == Category::all || c == Category::tagmanager) {
-      cpu_saved_baseline_sum_ = cpu_saved_sum_;
-      cpu_saved_baseline_count_ = cpu_saved_count_;
+      const auto [sum, count] = cpu_saved_locked();
+      cpu_saved_baseline_sum_ = sum;
+      cpu_saved_baseline_count_ = count;
     }
-    if (c == Category::all || c == Category::performance) {
-      latency_baseline_ = latency_;
-      window_min_ms_ = 0;
-      window_max_ms_ = 0;
+    if (performance) {
+      for (std::size_t k = 0; k < detail::latency_series_count; ++k) {
+        latency_baseline_[k].clear();
+        for (std::size_t i = 0; i < stripe_count_; ++i) latency_baseline_[k] += stripes_[i].latency[k];
+      }
+      for (std::size_t i = 0; i < stripe_count_; ++i) stripes_[i].window_seen.fill(false);
     }
   }
 
@@ -280,21 +312,31 @@ class CacheMetrics {
   /// Example: `double p99 = m.get_stats().p99_latency_ms;`
   [[nodiscard]] Stats get_stats() const {
     std::array<std::uint64_t, counter_count> window{};
-    detail::LatencyHistogram latency(options_.latency_buckets_seconds);
-    double min_ms = 0, max_ms = 0, cpu_sum = 0;
+    std::array<detail::LatencyWindow, detail::latency_series_count> latency;
+    for (auto& w : latency) w.histogram = detail::LatencyHistogram(options_.latency_buckets_seconds);
+    double cpu_sum = 0;
     std::uint64_t cpu_count = 0;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      detail::AllStripesLock lock(stripes_.get(), stripe_count_);
       const auto lifetime = lifetime_locked();
       for (std::size_t i = 0; i < counter_count; ++i) window[i] = lifetime[i] - baseline_[i];
-      latency = latency_;
-      latency -= latency_baseline_;
-      min_ms = window_min_ms_;
-      max_ms = window_max_ms_;
-      cpu_sum = cpu_saved_sum_ - cpu_saved_baseline_sum_;
-      cpu_count = cpu_saved_count_ - cpu_saved_baseline_count_;
+      for (std::size_t i = 0; i < stripe_count_; ++i) {
+        const auto& st = stripes_[i];
+        for (std::size_t k = 0; k < detail::latency_series_count; ++k) {
+          auto& w = latency[k];
+          w.histogram += st.latency[k];
+          if (!st.window_seen[k]) continue;
+          if (!w.seen || st.window_min_ms[k] < w.min_ms) w.min_ms = st.window_min_ms[k];
+          if (!w.seen || st.window_max_ms[k] > w.max_ms) w.max_ms = st.window_max_ms[k];
+          w.seen = true;
+        }
+      }
+      const auto [sum, count] = cpu_saved_locked();
+      cpu_sum = sum - cpu_saved_baseline_sum_;
+      cpu_count = count - cpu_saved_baseline_count_;
     }
-    Stats s = detail::make_stats(window, latency, min_ms, max_ms, cpu_sum, cpu_count);
+    for (std::size_t k = 0; k < detail::latency_series_count; ++k) latency[k].histogram -= latency_baseline_[k];
+    Stats s = detail::make_stats(window, latency, cpu_sum, cpu_count);
     s.latency_sample_rate = latency_sample_rate();
     return s;
   }
@@ -307,15 +349,40 @@ class CacheMetrics {
   [[nodiscard]] MetricsSnapshot snapshot() const {
     MetricsSnapshot s;
     s.latency_bounds_seconds = options_.latency_buckets_seconds;
+    const std::size_t buckets = s.latency_bounds_seconds.size();
+    for (auto& series : s.latency_series) series.cumulative.assign(buckets, 0);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      detail::AllStripesLock lock(stripes_.get(), stripe_count_);
       s.counters = lifetime_locked();
-      s.latency_cumulative = latency_.cumulative_counts();
-      s.latency_count = latency_.count();
-      s.latency_sum_ms = latency_.sum_ms();
-      s.cpu_saved_count = cpu_saved_count_;
-      s.cpu_saved_sum_pct = cpu_saved_sum_;
+      for (std::size_t i = 0; i < stripe_count_; ++i) {
+        for (std::size_t k = 0; k < detail::latency_series_count; ++k) {
+          const auto& h = stripes_[i].latency[k];
+          auto& series = s.latency_series[k];
+          h.add_bucket_counts_to(series.cumulative);
+          series.count += h.count();
+          series.sum_ms += h.sum_ms();
+        }
+      }
+      const auto [sum, count] = cpu_saved_locked();
+      s.cpu_saved_count = count;
+      s.cpu_saved_sum_pct = sum;
     }
+    s.latency_cumulative.assign(buckets, 0);
+    for (std::size_t k = 0; k < detail::latency_series_count; ++k) {
+      auto& series = s.latency_series[k];
+      series.strategy = k == detail::unspecified_series ? detail::strategy_unspecified
+                                                        : to_string(static_cast<Strategy>(k));
+      std::uint64_t running = 0;
+      for (std::size_t b = 0; b < buckets; ++b) {
+        s.latency_cumulative[b] += series.cumulative[b];
+        running += series.cumulative[b];
+        series.cumulative[b] = running;
+      }
+      s.latency_count += series.count;
+      s.latency_sum_ms += series.sum_ms;
+    }
+    std::uint64_t running = 0;
+    for (auto& c : s.latency_cumulative) c = running += c;
     s.latency_sample_rate = latency_sample_rate();
     return s;
   }
@@ -330,9 +397,24 @@ class CacheMetrics {
   /// Example: `res.set_content(m.to_prometheus(), std::string(smartcache::prometheus_content_type));`
   [[nodiscard]] std::string to_prometheus() const;
 
+  /// The lifetime series in the OpenMetrics 1.0 text format (serve it with
+  /// `openmetrics_content_type`), ending in `# EOF`; each counter's `_created`
+  /// is `created_unix_seconds()`. Defined in <smartcache/metrics/openmetrics.hpp>,
+  /// which the umbrella header and <smartcache/cache.hpp> include.
+  ///
+  /// Example: `if (wants_openmetrics) body = m.to_openmetrics();`
+  [[nodiscard]] std::string to_openmetrics() const;
+
+  /// When this instance's lifetime series began (wall clock, seconds since the
+  /// Unix epoch): construction. Resets never move it.
+  [[nodiscard]] double created_unix_seconds() const noexcept { return created_unix_seconds_; }
+
   /// The options this instance was built with (the sample rate as configured
   /// at construction; `latency_sample_rate()` gives the current one).
   [[nodiscard]] const MetricsOptions& options() const noexcept { return options_; }
+
+  /// The number of stripes (a power of two; `options().stripes` too).
+  [[nodiscard]] std::size_t stripes() const noexcept { return stripe_count_; }
 
  private:
   static constexpr std::size_t index(Counter c) noexcept { return static_cast<std::size_t>(c); }
@@ -351,12 +433,32 @@ class CacheMetrics {
     return index(Counter::vix_normal);
   }
 
-  // Lifetime counters including the requests counted without the lock.
-  // Requires mutex_.
+  // The calling thread's stripe.
+  detail::MetricsStripe& my_stripe() const noexcept {
+    return stripes_[detail::this_thread_stripe_slot() & (stripe_count_ - 1)];
+  }
+
+  // Lifetime counters of every stripe, including the requests counted without
+  // the lock. Requires every stripe's mutex.
   [[nodiscard]] std::array<std::uint64_t, counter_count> lifetime_locked() const noexcept {
-    auto lifetime = lifetime_;
-    lifetime[index(Counter::total_requests)] += unobserved_requests_.load(std::memory_order_relaxed);
+    std::array<std::uint64_t, counter_count> lifetime{};
+    for (std::size_t i = 0; i < stripe_count_; ++i) {
+      const auto& st = stripes_[i];
+      for (std::size_t c = 0; c < counter_count; ++c) lifetime[c] += st.lifetime[c];
+      lifetime[index(Counter::total_requests)] += st.unobserved_requests.load(std::memory_order_relaxed);
+    }
     return lifetime;
+  }
+
+  // The CPU-saved sum and count of every stripe. Requires every stripe's mutex.
+  [[nodiscard]] std::pair<double, std::uint64_t> cpu_saved_locked() const noexcept {
+    double sum = 0;
+    std::uint64_t count = 0;
+    for (std::size_t i = 0; i < stripe_count_; ++i) {
+      sum += stripes_[i].cpu_saved_sum;
+      count += stripes_[i].cpu_saved_count;
+    }
+    return {sum, count};
   }
 
   // A constant label named like a family's own label (zone, status, ...)
@@ -371,16 +473,9 @@ class CacheMetrics {
                     {{"label", label.first}});
   }
 
-  void observe_locked(double ms) noexcept {
-    const bool first = latency_.count() == latency_baseline_.count();
-    latency_.observe(ms);
-    if (first || ms < window_min_ms_) window_min_ms_ = ms;
-    if (first || ms > window_max_ms_) window_max_ms_ = ms;
-  }
-
-  void add_cpu_saved_locked(double pct) noexcept {
-    cpu_saved_sum_ += std::clamp(pct, 0.0, 100.0);
-    ++cpu_saved_count_;
+  static void add_cpu_saved_locked(detail::MetricsStripe& st, double pct) noexcept {
+    st.cpu_saved_sum += std::clamp(pct, 0.0, 100.0);
+    ++st.cpu_saved_count;
   }
 
   void warn_rejected_latency(double ms) noexcept {
@@ -389,23 +484,22 @@ class CacheMetrics {
   }
 
   MetricsOptions options_;
+  double created_unix_seconds_ =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   detail::Sampler sampler_;
   mutable detail::LogThrottle unknown_name_throttle_;
   mutable detail::LogThrottle rejected_latency_throttle_;
 
-  // Requests recorded by record_latency without an observation: counted
-  // lock-free so that sampling really takes the cost off the hot path.
-  std::atomic<std::uint64_t> unobserved_requests_{0};
+  // The stripes: the lifetime figures (each stripe's record_latency calls
+  // without an observation are counted lock-free in its own atomic, so that
+  // sampling really takes the cost off the hot path).
+  std::size_t stripe_count_;
+  std::unique_ptr<detail::MetricsStripe[]> stripes_;
 
-  mutable std::mutex mutex_;
-  std::array<std::uint64_t, counter_count> lifetime_{};
+  // The window baselines (lifetime, folded over the stripes, at each
+  // category's last reset): read and written with every stripe's mutex held.
   std::array<std::uint64_t, counter_count> baseline_{};
-  detail::LatencyHistogram latency_;           // lifetime, exported
-  detail::LatencyHistogram latency_baseline_;  // lifetime at the last performance reset
-  double window_min_ms_ = 0;
-  double window_max_ms_ = 0;
-  double cpu_saved_sum_ = 0;
-  std::uint64_t cpu_saved_count_ = 0;
+  std::array<detail::LatencyHistogram, detail::latency_series_count> latency_baseline_;
   double cpu_saved_baseline_sum_ = 0;
   std::uint64_t cpu_saved_baseline_count_ = 0;
 };

@@ -23,7 +23,8 @@ inline constexpr std::string_view prometheus_content_type = "text/plain; version
 
 /// The Prometheus text format 0.0.4 of `snapshot`: every family of
 /// detail/exposition/families.hpp, prefixed by `<ns>_`, each series carrying
-/// `const_labels` first (but for one whose name the family's own label uses).
+/// `const_labels` first (but for one whose name the family's own label uses);
+/// the latency histogram has one series per `strategy` (and "unspecified").
 /// `promtool check metrics` accepts it as is.
 ///
 /// Example:
@@ -45,8 +46,10 @@ inline constexpr std::string_view prometheus_content_type = "text/plain; version
   }
   w.summary(detail::cpu_saved_family, detail::cpu_saved_help, snapshot.cpu_saved_count,
             snapshot.cpu_saved_sum_pct / 100.0);
-  w.histogram(detail::duration_family, detail::duration_help, snapshot.latency_bounds_seconds,
-              snapshot.latency_cumulative, snapshot.latency_count, snapshot.latency_sum_ms / 1000.0);
+  w.family(detail::duration_family, "histogram", detail::duration_help);
+  for (const auto& series : snapshot.latency_series)
+    w.histogram_series(detail::duration_family, {detail::label_strategy, series.strategy},
+                       snapshot.latency_bounds_seconds, series.cumulative, series.count, series.sum_ms / 1000.0);
   w.family(detail::sample_ratio_family, "gauge", detail::sample_ratio_help);
   w.sample(detail::sample_ratio_family, {}, snapshot.latency_sample_rate);
   return out;

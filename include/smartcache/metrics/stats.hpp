@@ -44,11 +44,23 @@ struct Stats {
   std::uint64_t latency_samples = 0;  ///< observations behind the figures above
   double latency_sample_rate = 1;     ///< configuration, not reset by any reset
 
+  // --- latency per strategy (the requests recorded with record_request; 0 when none) ---
+  double p50_serve_fresh_ms = 0;
+  double p99_serve_fresh_ms = 0;
+  double p50_serve_stale_ms = 0;
+  double p99_serve_stale_ms = 0;
+  double p50_compute_ms = 0;
+  double p99_compute_ms = 0;
+  double p50_bypass_ms = 0;
+  double p99_bypass_ms = 0;
+
 /// The fields after the counters, in declaration order: X(name).
 #define SMARTCACHE_STATS_DERIVED(X)                                                      \
   X(avg_latency_ms) X(max_latency_ms) X(min_latency_ms) X(hit_rate_pct) X(avg_cpu_saved_pct) \
   X(vix_panic_rate_pct) X(golden_hour_total) X(p50_latency_ms) X(p90_latency_ms)             \
-  X(p99_latency_ms) X(p999_latency_ms) X(latency_samples) X(latency_sample_rate)
+  X(p99_latency_ms) X(p999_latency_ms) X(latency_samples) X(latency_sample_rate)             \
+  X(p50_serve_fresh_ms) X(p99_serve_fresh_ms) X(p50_serve_stale_ms) X(p99_serve_stale_ms)    \
+  X(p50_compute_ms) X(p99_compute_ms) X(p50_bypass_ms) X(p99_bypass_ms)
 
   /// Calls f(std::string_view name, double value) for every field, in declaration order.
   template <class F>

@@ -104,7 +104,8 @@ inline constexpr std::string_view cpu_saved_family = "invalidation_cpu_saved_rat
 inline constexpr std::string_view cpu_saved_help =
     "Share of known markets a surgical invalidation preserved (0..1).";
 inline constexpr std::string_view duration_family = "request_duration_seconds";
-inline constexpr std::string_view duration_help = "Request latency through the cache (sampled).";
+inline constexpr std::string_view duration_help =
+    "Request latency through the cache by strategy (sampled; unspecified: recorded without one).";
 inline constexpr std::string_view sample_ratio_family = "latency_sample_ratio";
 inline constexpr std::string_view sample_ratio_help =
     "Fraction of requests whose latency is observed.";

@@ -120,17 +120,37 @@ class ExpositionWriter {
   void histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                  const std::vector<std::uint64_t>& cumulative, std::uint64_t count, double sum) {
     write_family(name, "histogram", help);
-    scratch_name_.assign(name.data(), name.size());
-    scratch_name_ += "_bucket";
-    const std::size_t n = bounds.size() < cumulative.size() ? bounds.size() : cumulative.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      scratch_le_.clear();
-      write_value(scratch_le_, bounds[i]);
-      write_bucket(scratch_le_, cumulative[i]);
+    histogram_series(name, {}, bounds, cumulative, count, sum);
+  }
+
+  /// One series of a histogram family announced with family(name,
+  /// "histogram", help): `_bucket{<label>,le=...}` for each bound with its
+  /// cumulative count, `le="+Inf"` equal to `count`, then `_sum{<label>}` and
+  /// `_count{<label>}`. An empty label name means no label of its own; a
+  /// constant label of the same name is left out of these lines.
+  /// Precondition: as histogram().
+  void histogram_series(std::string_view name, std::pair<std::string_view, std::string_view> label,
+                        const std::vector<double>& bounds, const std::vector<std::uint64_t>& cumulative,
+                        std::uint64_t count, double sum) {
+    if (label.first.empty()) {
+      write_buckets(name, bounds, cumulative, count);
+      write_sum_count(name, count, sum);
+    } else {
+      series_label_ = label;
+      write_buckets(name, bounds, cumulative, count);
+      write_labelled_sum_count(name, label, count, sum);
+      series_label_ = {};
     }
-    write_bucket("+Inf", count);
-    write_sum_count(name, count, sum);
     line_.flush();
+  }
+
+  /// A histogram family of one series with the label pair `label` (see
+  /// histogram_series).
+  void histogram(std::string_view name, std::string_view help, std::pair<std::string_view, std::string_view> label,
+                 const std::vector<double>& bounds, const std::vector<std::uint64_t>& cumulative,
+                 std::uint64_t count, double sum) {
+    write_family(name, "histogram", help);
+    histogram_series(name, label, bounds, cumulative, count, sum);
   }
 
   /// A summary family without quantiles: `_sum` and `_count`.
@@ -201,10 +221,42 @@ class ExpositionWriter {
     line_.append("} ", 2);
   }
 
+  void write_buckets(std::string_view name, const std::vector<double>& bounds,
+                     const std::vector<std::uint64_t>& cumulative, std::uint64_t count) {
+    scratch_name_.assign(name.data(), name.size());
+    scratch_name_ += "_bucket";
+    const std::size_t n = bounds.size() < cumulative.size() ? bounds.size() : cumulative.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      scratch_le_.clear();
+      write_value(scratch_le_, bounds[i]);
+      write_bucket(scratch_le_, cumulative[i]);
+    }
+    write_bucket("+Inf", count);
+  }
+
+  // One bucket line: the series label (if any), then le.
   void write_bucket(std::string_view le, std::uint64_t cumulative) {
-    const LabelPair label{"le", le};
-    begin_sample(scratch_name_, &label, &label + 1);
+    if (series_label_.first.empty()) {
+      const LabelPair label{"le", le};
+      begin_sample(scratch_name_, &label, &label + 1);
+    } else {
+      const LabelPair labels[] = {series_label_, {"le", le}};
+      begin_sample(scratch_name_, labels, labels + 2);
+    }
     write_integer(line_, cumulative);
+    line_.push_back('\n');
+  }
+
+  void write_labelled_sum_count(std::string_view name, LabelPair label, std::uint64_t count, double sum) {
+    scratch_name_.assign(name.data(), name.size());
+    scratch_name_ += "_sum";
+    begin_sample(scratch_name_, &label, &label + 1);
+    write_value(line_, sum);
+    line_.push_back('\n');
+    scratch_name_.assign(name.data(), name.size());
+    scratch_name_ += "_count";
+    begin_sample(scratch_name_, &label, &label + 1);
+    write_integer(line_, count);
     line_.push_back('\n');
   }
 
@@ -241,6 +293,7 @@ class ExpositionWriter {
   std::vector<std::string> dropped_;
   std::string scratch_name_;
   std::string scratch_le_;
+  LabelPair series_label_;  // the histogram series being written, if labelled
 };
 
 }  // namespace smartcache::detail

@@ -60,7 +60,8 @@ inline constexpr std::size_t fine_bucket_count = static_cast<std::size_t>(fine_m
 /// (cumulative counts exact) and fine log-linear buckets for quantiles within
 /// 1.6 % (1/64) relative error between 1 ns and 100 s (see quantile()).
 ///
-/// Not thread-safe: CacheMetrics guards it with its mutex.
+/// Not thread-safe: CacheMetrics guards each of its stripes' histograms with
+/// that stripe's mutex.
 ///
 /// Example:
 ///   LatencyHistogram h;
@@ -161,6 +162,27 @@ class LatencyHistogram {
     minus(count_, baseline.count_);
     sum_ms_ = count_ == 0 ? 0.0 : std::max(0.0, sum_ms_ - baseline.sum_ms_);
     return *this;
+  }
+
+  /// Adds another histogram's observations to this one (same bounds): how
+  /// CacheMetrics folds its stripes. Precondition: the sum stays finite.
+  LatencyHistogram& operator+=(const LatencyHistogram& other) noexcept {
+    const std::size_t n = std::min(coarse_.size(), other.coarse_.size());
+    for (std::size_t i = 0; i < n; ++i) coarse_[i] += other.coarse_[i];
+    for (std::size_t i = 0; i < fine_bucket_count; ++i) fine_[i] += other.fine_[i];
+    underflow_ += other.underflow_;
+    overflow_ += other.overflow_;
+    count_ += other.count_;
+    sum_ms_ += other.sum_ms_;
+    return *this;
+  }
+
+  /// Adds the per-bucket (not cumulative) counts of the exported buckets to
+  /// `out[i]`, i < bounds_seconds().size(): a fold of several histograms'
+  /// exported buckets without copying their fine buckets.
+  void add_bucket_counts_to(std::vector<std::uint64_t>& out) const noexcept {
+    const std::size_t n = std::min(out.size(), bounds_seconds_.size());
+    for (std::size_t i = 0; i < n; ++i) out[i] += coarse_[i];
   }
 
   /// Forgets every observation; keeps the bounds.

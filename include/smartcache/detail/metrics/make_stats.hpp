@@ -10,15 +10,38 @@
 #include <smartcache/detail/metrics/histogram.hpp>
 #include <smartcache/metrics/counters.hpp>
 #include <smartcache/metrics/stats.hpp>
+#include <smartcache/types.hpp>
 
 namespace smartcache::detail {
 
+// One latency series over a window: its histogram, and its min and max
+// (valid when `seen`).
+struct LatencyWindow {
+  LatencyHistogram histogram;
+  double min_ms = 0;
+  double max_ms = 0;
+  bool seen = false;
+};
+
 // The Stats of one window: its counters (lifetime minus the reset baselines),
-// its latency histogram, min and max, and its cpu_saved sum and count. Every
-// derived figure is 0 when its denominator is, never inf or NaN.
+// its latency series (index: Strategy value, then unspecified), and its
+// cpu_saved sum and count. Every derived figure is 0 when its denominator is,
+// never inf or NaN.
+template <std::size_t N>
 [[nodiscard]] inline Stats make_stats(const std::array<std::uint64_t, counter_count>& w,
-                                      const LatencyHistogram& latency, double min_ms, double max_ms,
-                                      double cpu_sum, std::uint64_t cpu_count) {
+                                      const std::array<LatencyWindow, N>& series, double cpu_sum,
+                                      std::uint64_t cpu_count) {
+  static_assert(N >= 1);
+  LatencyHistogram latency = series[0].histogram;
+  double min_ms = series[0].min_ms, max_ms = series[0].max_ms;
+  bool seen = series[0].seen;
+  for (std::size_t k = 1; k < N; ++k) {
+    latency += series[k].histogram;
+    if (!series[k].seen) continue;
+    if (!seen || series[k].min_ms < min_ms) min_ms = series[k].min_ms;
+    if (!seen || series[k].max_ms > max_ms) max_ms = series[k].max_ms;
+    seen = true;
+  }
   const auto at = [&w](Counter c) { return w[static_cast<std::size_t>(c)]; };
   const auto ratio_pct = [](double num, double den) { return den > 0 ? num / den * 100.0 : 0.0; };
   Stats s;
@@ -38,6 +61,21 @@ namespace smartcache::detail {
     s.p99_latency_ms = q(0.99);
     s.p999_latency_ms = q(0.999);
   }
+  // Per strategy (series index = Strategy value), clamped to that series' min and max.
+  const auto series_q = [&series](Strategy st, double p) {
+    const auto k = static_cast<std::size_t>(st);
+    if (k >= N || series[k].histogram.count() == 0 || !series[k].seen) return 0.0;
+    return std::clamp(series[k].histogram.quantile(p), series[k].min_ms, series[k].max_ms);
+  };
+  s.p50_serve_fresh_ms = series_q(Strategy::serve_fresh, 0.50);
+  s.p99_serve_fresh_ms = series_q(Strategy::serve_fresh, 0.99);
+  s.p50_serve_stale_ms = series_q(Strategy::serve_stale, 0.50);
+  s.p99_serve_stale_ms = series_q(Strategy::serve_stale, 0.99);
+  s.p50_compute_ms = series_q(Strategy::compute, 0.50);
+  s.p99_compute_ms = series_q(Strategy::compute, 0.99);
+  s.p50_bypass_ms = series_q(Strategy::bypass, 0.50);
+  s.p99_bypass_ms = series_q(Strategy::bypass, 0.99);
+
   const double hits = static_cast<double>(s.cache_hit_fresh + s.cache_hit_stale);
   s.hit_rate_pct = ratio_pct(hits, hits + static_cast<double>(s.cache_miss));
   s.avg_cpu_saved_pct = cpu_count > 0 ? cpu_sum / static_cast<double>(cpu_count) : 0.0;

@@ -60,6 +60,9 @@ inline constexpr std::string_view label_result = "result";
 inline constexpr std::string_view label_vix = "vix";
 inline constexpr std::string_view label_zone = "zone";
 inline constexpr std::string_view label_strategy = "strategy";
+/// The `strategy` label value of the latency series recorded without a
+/// strategy (`CacheMetrics::record_latency`); the others are to_string(Strategy).
+inline constexpr std::string_view strategy_unspecified = "unspecified";
 inline constexpr std::string_view partition_labels[] = {label_result, label_vix, label_zone,
                                                         label_strategy};
 
