@@ -231,7 +231,9 @@ class alignas(64) S3FifoShard {
       free_.pop_back();
       return id;
     }
-    free_.reserve(nodes_.size() + 1);  // so that release() never allocates
+    // So that release() never allocates; geometric, as an exact reserve per
+    // new slot would reallocate the free list on every insert while filling.
+    if (free_.capacity() < nodes_.size() + 1) free_.reserve(2 * (nodes_.size() + 1));
     nodes_.emplace_back();
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
