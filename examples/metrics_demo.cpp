@@ -4,9 +4,10 @@
 // per request and one InvalidationRecord per invalidation, each taken under a
 // single lock. Prints the highlights of get_stats() and the Prometheus text.
 //
-//   metrics_demo [--requests N] [--seed S] [--quiet]
+//   metrics_demo [--requests N] [--seed S] [--quiet] [--openmetrics]
 //
-// --quiet prints only the Prometheus exposition (used by the dashboard test).
+// --quiet prints only the Prometheus exposition (used by the dashboard test);
+// --openmetrics prints it in the OpenMetrics 1.0 format instead.
 // SPDX-License-Identifier: MIT
 
 #include <cmath>
@@ -28,11 +29,12 @@ struct Options {
   std::uint64_t requests = 20000;
   std::uint32_t seed = 42;
   bool quiet = false;
+  bool openmetrics = false;
 };
 
 Options parse(int argc, char** argv) {
   Options o;
-  sim::Args args(argc, argv, "metrics_demo", R"(usage: metrics_demo [--requests N] [--seed S] [--quiet]
+  sim::Args args(argc, argv, "metrics_demo", R"(usage: metrics_demo [--requests N] [--seed S] [--quiet] [--openmetrics]
   Records synthetic cache traffic into a CacheMetrics and prints
   get_stats() highlights and the Prometheus exposition.
 )");
@@ -44,6 +46,8 @@ Options parse(int argc, char** argv) {
       o.seed = static_cast<std::uint32_t>(args.number(0, 4294967295.0));
     else if (a == "--quiet")
       o.quiet = true;
+    else if (a == "--openmetrics")
+      o.openmetrics = true;
     else
       args.unknown();
   }
@@ -141,6 +145,6 @@ int main(int argc, char** argv) {
                s.p50_latency_ms, s.p99_latency_ms, s.max_latency_ms, s.latency_samples);
     fmt::print("--- Prometheus exposition ({}) ---\n", sc::prometheus_content_type);
   }
-  fmt::print("{}", metrics.to_prometheus());
+  fmt::print("{}", opt.openmetrics ? metrics.to_openmetrics() : metrics.to_prometheus());
   return 0;
 }

@@ -4,7 +4,8 @@
 // `simulate` (fixtures, traffic, VIX, events) at a steady pace, through a
 // SmartCache over MemoryStore; the HTTP server shows its metrics:
 //
-//   GET /metrics   Prometheus text exposition (content type of the 0.0.4 format)
+//   GET /metrics   the exposition in the format the Accept header asks for:
+//                  OpenMetrics 1.0 (what Prometheus asks for first) or the 0.0.4 text
 //   GET /stats     the Stats snapshot as JSON
 //   GET /healthz   "ok"
 //
@@ -129,8 +130,16 @@ int main(int argc, char** argv) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.to_prometheus(), std::string(sc::prometheus_content_type));
+  std::atomic<bool> said_openmetrics{false};
+  server.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
+    const sc::ExpositionFormat format = sc::negotiate_exposition(req.get_header_value("Accept"));
+    const bool openmetrics = format == sc::ExpositionFormat::openmetrics;
+    if (openmetrics && !said_openmetrics.exchange(true)) {
+      fmt::print("metrics_server: serving /metrics as OpenMetrics (Accept: {})\n", req.get_header_value("Accept"));
+      std::fflush(stdout);
+    }
+    res.set_content(openmetrics ? metrics.to_openmetrics() : metrics.to_prometheus(),
+                    std::string(sc::content_type(format)));
   });
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.get_stats().to_json(), "application/json");

@@ -8,8 +8,8 @@ Fails (exit 1, one line per problem) when
     header uses a quoted include instead of the rooted form;
   - the graph has a cycle (printed as a path);
   - a layer reaches one it must not, directly or through other headers:
-      recording (metrics/ except prometheus.hpp, detail/metrics/) -> any
-        exposition (detail/exposition/, metrics/prometheus.hpp);
+      recording (metrics/ except the writers, detail/metrics/) -> any exposition
+        (detail/exposition/, metrics/{prometheus,openmetrics,negotiation}.hpp);
       stores (stores/, detail/memory/, detail/redis/) -> the cache
         (cache.hpp, detail/core/);
       policy.hpp, types.hpp, config.hpp, request.hpp -> stores, the cache, metrics.
@@ -76,7 +76,9 @@ def reach(n, seen=None):
     return out
 
 def is_exposition(h):
-    return h.startswith("smartcache/detail/exposition/") or h == "smartcache/metrics/prometheus.hpp"
+    return h.startswith("smartcache/detail/exposition/") or h in (
+        "smartcache/metrics/prometheus.hpp", "smartcache/metrics/openmetrics.hpp",
+        "smartcache/metrics/negotiation.hpp")
 def is_recording(h):
     return (h.startswith("smartcache/metrics/") and not is_exposition(h)) or h.startswith("smartcache/detail/metrics/")
 def is_store(h):

@@ -9,7 +9,8 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev catch2 libhiredis-dev redis-server
-          libcpp-httplib-dev prometheus libbenchmark-dev python3)
+          libcpp-httplib-dev prometheus libbenchmark-dev python3
+          python3-prometheus-client)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;

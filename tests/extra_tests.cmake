@@ -50,6 +50,16 @@ function(smartcache_register_example_tests)
                      ${SMARTCACHE_MONITORING_DIR} ${SMARTCACHE_PROMTOOL})
     set_tests_properties(smartcache_monitoring_consistency PROPERTIES
                          SKIP_RETURN_CODE 77 LABELS "monitoring" TIMEOUT 60)
+    # Its OpenMetrics text, read by an independent strict parser (Debian's
+    # python3-prometheus-client, hence the system python3).
+    find_program(SMARTCACHE_SYSTEM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    if(SMARTCACHE_SYSTEM_PYTHON3)
+      add_test(NAME smartcache_openmetrics_parse
+               COMMAND ${SMARTCACHE_BASH} -c "set -o pipefail; \"$1\" --quiet --openmetrics --requests 2000 | \"$2\" \"$3\""
+                       _ $<TARGET_FILE:metrics_demo> ${SMARTCACHE_SYSTEM_PYTHON3} ${dir}/openmetrics_check.py)
+      set_tests_properties(smartcache_openmetrics_parse PROPERTIES
+                           SKIP_RETURN_CODE 77 LABELS "monitoring" TIMEOUT 60)
+    endif()
     add_test(NAME smartcache_example_metrics_demo COMMAND metrics_demo --requests 2000)
     set_tests_properties(smartcache_example_metrics_demo PROPERTIES LABELS "examples" TIMEOUT 60)
   endif()

@@ -8,6 +8,8 @@
 #include <smartcache/log.hpp>
 #include <smartcache/metrics/counters.hpp>
 #include <smartcache/metrics/metrics.hpp>
+#include <smartcache/metrics/negotiation.hpp>
+#include <smartcache/metrics/openmetrics.hpp>
 #include <smartcache/metrics/prometheus.hpp>
 #include <smartcache/metrics/records.hpp>
 #include <smartcache/metrics/snapshot.hpp>
