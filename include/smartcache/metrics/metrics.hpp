@@ -334,8 +334,9 @@ class CacheMetrics {
       const auto [sum, count] = cpu_saved_locked();
       cpu_sum = sum - cpu_saved_baseline_sum_;
       cpu_count = count - cpu_saved_baseline_count_;
+      // The baselines are read under the locks too: a reset may move them.
+      for (std::size_t k = 0; k < detail::latency_series_count; ++k) latency[k].histogram -= latency_baseline_[k];
     }
-    for (std::size_t k = 0; k < detail::latency_series_count; ++k) latency[k].histogram -= latency_baseline_[k];
     Stats s = detail::make_stats(window, latency, cpu_sum, cpu_count);
     s.latency_sample_rate = latency_sample_rate();
     return s;
