@@ -22,6 +22,7 @@
 #include "fuzz_metric_names.hpp"
 #include "fuzz_redis_codec.hpp"
 #include "support/catch.hpp"
+#include "support/request_records.hpp"
 #include "support/exposition_checker.hpp"
 #include "support/promtool.hpp"
 
@@ -159,13 +160,8 @@ smartcache::MetricsOptions random_options(std::mt19937& rng) {
 
 std::string exposition_for(smartcache::MetricsOptions o) {
   smartcache::CacheMetrics m(std::move(o));
-  smartcache::RequestRecord r;
-  r.strategy = smartcache::Strategy::serve_stale;
-  r.vix = smartcache::VixStatus::warning;
-  r.zone = smartcache::Zone::golden;
-  r.lookup = smartcache::Lookup::stale;
-  r.latency_ms = 0.4;
-  m.record_request(r);
+  m.record_request(smartcache_test::request_record(smartcache::Strategy::serve_stale, smartcache::VixStatus::warning,
+                                                   smartcache::Zone::golden, smartcache::Lookup::stale, 0.4));
   m.record_invalidation({true, 3, 12, 5, 62.5});
   return m.to_prometheus();
 }

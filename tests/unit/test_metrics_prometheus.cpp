@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/request_records.hpp"
 #include "support/exposition_checker.hpp"
 #include "support/log_capture.hpp"
 #include "support/promtool.hpp"
@@ -289,13 +290,8 @@ TEST_CASE("a constant label that collides with a family label stays on every oth
   o.const_labels = {{"zone", "eu-west"}, {"service", "odds"}};
   smartcache::CacheMetrics m(o);
   CHECK(logs.count(smartcache::LogLevel::warning) == 1);  // said once, at construction
-  smartcache::RequestRecord r;
-  r.strategy = smartcache::Strategy::serve_fresh;
-  r.vix = smartcache::VixStatus::normal;
-  r.zone = smartcache::Zone::golden;
-  r.lookup = smartcache::Lookup::fresh;
-  r.latency_ms = 0.5;
-  m.record_request(r);
+  m.record_request(smartcache_test::request_record(smartcache::Strategy::serve_fresh, smartcache::VixStatus::normal,
+                                                   smartcache::Zone::golden, smartcache::Lookup::fresh, 0.5));
   const std::string t = m.to_prometheus();
   // Kept where no family label clashes, in the order given.
   CHECK(has_line(t, "smartcache_requests_total{zone=\"eu-west\",service=\"odds\"} 1"));

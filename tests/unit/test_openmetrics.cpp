@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "support/catch.hpp"
+#include "support/request_records.hpp"
 
 using smartcache::ExpositionFormat;
 using smartcache::negotiate_exposition;
@@ -43,13 +44,8 @@ TEST_CASE("to_openmetrics: counters without _total, _created per series, a unit,
   smartcache::MetricsOptions o;
   o.const_labels = {{"service", "odds"}};
   smartcache::CacheMetrics m(o);
-  smartcache::RequestRecord r;
-  r.strategy = smartcache::Strategy::serve_fresh;
-  r.vix = smartcache::VixStatus::normal;
-  r.zone = smartcache::Zone::golden;
-  r.lookup = smartcache::Lookup::fresh;
-  r.latency_ms = 0.25;
-  m.record_request(r);
+  m.record_request(smartcache_test::request_record(smartcache::Strategy::serve_fresh, smartcache::VixStatus::normal,
+                                                   smartcache::Zone::golden, smartcache::Lookup::fresh, 0.25));
   m.reset();  // a window reset: the lifetime series and their _created stay
   const std::string t = m.to_openmetrics();
   const std::string created = fmt::format("{}", m.created_unix_seconds());
