@@ -45,7 +45,7 @@ TEST_CASE("construction: capacity and shard count", "[memory_store]") {
   CHECK(MemoryStore<int>(8, 1).shard_count() == 1);
   CHECK(MemoryStore<int>(1000, 5).shard_count() == 8);     // rounded up to a power of two
   CHECK(MemoryStore<int>(3, 4).shard_count() == 2);        // never more shards than capacity
-  // Automatic: shards of >= 256 entries, at most 16 (tests/test_memory_store_shards.cpp).
+  // Automatic: shards of >= 256 entries, at most 16 (tests/unit/test_memory_store_shards.cpp).
   CHECK(MemoryStore<int>(3).shard_count() == 1);
   CHECK(MemoryStore<int>(511).shard_count() == 1);
   CHECK(MemoryStore<int>(512).shard_count() == 2);
