@@ -17,10 +17,6 @@
 
 namespace smartcache::detail {
 
-[[nodiscard]] inline bool starts_with(std::string_view s, std::string_view p) noexcept {
-  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
-}
-
 // The prefix is user text: keep glob metacharacters literal in SCAN MATCH.
 [[nodiscard]] inline std::string glob_escape(std::string_view s) {
   std::string out;
