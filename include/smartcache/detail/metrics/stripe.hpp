@@ -91,8 +91,15 @@ struct StripeSlotClaim {
 /// This thread's slot in [0, max_metrics_stripes), picked once per thread; a
 /// CacheMetrics with n stripes uses stripe `slot & (n - 1)`.
 [[nodiscard]] inline std::size_t this_thread_stripe_slot() noexcept {
+  // The hot path reads a trivially initialised thread_local (one TLS load,
+  // no guard or wrapper call); the claim, whose destructor gives the slot
+  // back when the thread exits, is made once per thread.
+  constexpr std::size_t unclaimed = ~std::size_t{0};
+  thread_local std::size_t slot = unclaimed;
+  if (slot != unclaimed) return slot;
   thread_local const StripeSlotClaim claim;
-  return claim.slot;
+  slot = claim.slot;
+  return slot;
 }
 
 /// One stripe of a CacheMetrics: what the threads recording into it have
