@@ -92,7 +92,7 @@ TEST_CASE("Stats has one field per counter, and equality looks at every field", 
     std::size_t k = 0;
     // Bump field i through its name: the visitor order is the declaration order.
     const auto bump = [&](auto& field) { field = field + 1; };
-#define SMARTCACHE_TEST_BUMP(field, ...) if (k++ == i) bump(other.field);
+#define SMARTCACHE_TEST_BUMP(field, kind) if (k++ == i) bump(other.field);
     SMARTCACHE_COUNTERS(SMARTCACHE_TEST_BUMP)
     SMARTCACHE_STATS_DERIVED(SMARTCACHE_TEST_BUMP)
 #undef SMARTCACHE_TEST_BUMP

@@ -54,18 +54,22 @@ struct Stats {
   double p50_bypass_ms = 0;
   double p99_bypass_ms = 0;
 
-/// The fields after the counters, in declaration order: X(name).
-#define SMARTCACHE_STATS_DERIVED(X)                                                      \
-  X(avg_latency_ms) X(max_latency_ms) X(min_latency_ms) X(hit_rate_pct) X(avg_cpu_saved_pct) \
-  X(vix_panic_rate_pct) X(golden_hour_total) X(p50_latency_ms) X(p90_latency_ms)             \
-  X(p99_latency_ms) X(p999_latency_ms) X(latency_samples) X(latency_sample_rate)             \
-  X(p50_serve_fresh_ms) X(p99_serve_fresh_ms) X(p50_serve_stale_ms) X(p99_serve_stale_ms)    \
-  X(p50_compute_ms) X(p99_compute_ms) X(p50_bypass_ms) X(p99_bypass_ms)
+/// The fields after the counters, in declaration order: X(name, derived) (the
+/// same two-argument shape as SMARTCACHE_COUNTERS, so one X serves both).
+#define SMARTCACHE_STATS_DERIVED(X)                                                     \
+  X(avg_latency_ms, derived) X(max_latency_ms, derived) X(min_latency_ms, derived)      \
+  X(hit_rate_pct, derived) X(avg_cpu_saved_pct, derived) X(vix_panic_rate_pct, derived) \
+  X(golden_hour_total, derived) X(p50_latency_ms, derived) X(p90_latency_ms, derived)   \
+  X(p99_latency_ms, derived) X(p999_latency_ms, derived) X(latency_samples, derived)    \
+  X(latency_sample_rate, derived) X(p50_serve_fresh_ms, derived)                        \
+  X(p99_serve_fresh_ms, derived) X(p50_serve_stale_ms, derived)                         \
+  X(p99_serve_stale_ms, derived) X(p50_compute_ms, derived) X(p99_compute_ms, derived)  \
+  X(p50_bypass_ms, derived) X(p99_bypass_ms, derived)
 
   /// Calls f(std::string_view name, double value) for every field, in declaration order.
   template <class F>
   void for_each(F&& f) const {
-#define SMARTCACHE_STATS_VISIT(field, ...) f(std::string_view(#field), static_cast<double>(field));
+#define SMARTCACHE_STATS_VISIT(field, kind) f(std::string_view(#field), static_cast<double>(field));
     SMARTCACHE_COUNTERS(SMARTCACHE_STATS_VISIT)
     SMARTCACHE_STATS_DERIVED(SMARTCACHE_STATS_VISIT)
 #undef SMARTCACHE_STATS_VISIT
@@ -99,7 +103,7 @@ struct Stats {
 
   /// Field-wise equality.
   friend bool operator==(const Stats& a, const Stats& b) noexcept {
-#define SMARTCACHE_STATS_SAME(field, ...) && a.field == b.field
+#define SMARTCACHE_STATS_SAME(field, kind) && a.field == b.field
     return true SMARTCACHE_COUNTERS(SMARTCACHE_STATS_SAME) SMARTCACHE_STATS_DERIVED(SMARTCACHE_STATS_SAME);
 #undef SMARTCACHE_STATS_SAME
   }
