@@ -220,24 +220,10 @@ class CacheMetrics {
         ++lifetime[index(Counter::cache_bypass_vix)];
     }
     if (r.zone) ++lifetime[zone_counter(*r.zone)];
-    switch (r.lookup) {
-      case Lookup::fresh:
-        ++lifetime[index(Counter::cache_hit_fresh)];
-        ++lifetime[index(Counter::swr_served_fresh)];
-        break;
-      case Lookup::stale:
-        ++lifetime[index(Counter::cache_hit_stale)];
-        ++lifetime[index(Counter::swr_served_stale)];
-        break;
-      case Lookup::too_stale:
-        ++lifetime[index(Counter::cache_miss)];
-        ++lifetime[index(Counter::swr_too_stale)];
-        break;
-      case Lookup::miss: ++lifetime[index(Counter::cache_miss)]; break;
-      case Lookup::none: break;
-    }
-    lifetime[index(Counter::cache_errors)] += r.store_errors;
-    lifetime[index(Counter::cache_evictions)] += r.evictions;
+    if (const auto l = static_cast<std::size_t>(r.lookup); l < detail::lookup_count)
+      ++st.lookups[l];  // folded into the lookup's counters by readers
+    if (r.store_errors != 0) lifetime[index(Counter::cache_errors)] += r.store_errors;
+    if (r.evictions != 0) lifetime[index(Counter::cache_evictions)] += r.evictions;
     if (r.latency_unmeasured) ++lifetime[index(Counter::latency_unmeasured)];
     if (rejected) ++lifetime[index(Counter::latency_rejected)];
     if (observe) st.observe_locked(detail::latency_series_of(r.strategy), *r.latency_ms);
@@ -446,6 +432,7 @@ class CacheMetrics {
     for (std::size_t i = 0; i < stripe_count_; ++i) {
       const auto& st = stripes_[i];
       for (std::size_t c = 0; c < counter_count; ++c) lifetime[c] += st.lifetime[c];
+      detail::fold_lookups(st.lookups, lifetime);
       lifetime[index(Counter::total_requests)] += st.unobserved_requests.load(std::memory_order_relaxed);
     }
     return lifetime;

@@ -102,12 +102,38 @@ struct StripeSlotClaim {
   return slot;
 }
 
+/// The counters a request's Lookup adds one to (Counter count = none): a
+/// fresh hit is also served fresh, a stale hit served stale, a too-stale entry
+/// is a miss. Indexed by Lookup's value.
+inline constexpr std::size_t lookup_count = 5;
+inline constexpr std::size_t no_counter = counter_count;
+inline constexpr std::array<std::array<std::size_t, 2>, lookup_count> lookup_counters{{
+    {no_counter, no_counter},                                                      // none
+    {static_cast<std::size_t>(Counter::cache_hit_fresh), static_cast<std::size_t>(Counter::swr_served_fresh)},
+    {static_cast<std::size_t>(Counter::cache_hit_stale), static_cast<std::size_t>(Counter::swr_served_stale)},
+    {static_cast<std::size_t>(Counter::cache_miss), static_cast<std::size_t>(Counter::swr_too_stale)},
+    {static_cast<std::size_t>(Counter::cache_miss), no_counter},                   // miss
+}};
+static_assert(static_cast<std::size_t>(Lookup::miss) + 1 == lookup_count);
+
+/// Adds a stripe's lookup tallies into `lifetime` (what the counters read).
+inline void fold_lookups(const std::array<std::uint64_t, lookup_count>& lookups,
+                         std::array<std::uint64_t, counter_count>& lifetime) noexcept {
+  for (std::size_t l = 0; l < lookup_count; ++l)
+    for (const std::size_t c : lookup_counters[l])
+      if (c != no_counter) lifetime[c] += lookups[l];
+}
+
 /// One stripe of a CacheMetrics: what the threads recording into it have
 /// recorded over the instance's lifetime, under the stripe's own mutex.
 /// A cache line of its own (alignas(64)), so stripes never share one.
 struct alignas(64) MetricsStripe {
   std::mutex mutex;
   std::array<std::uint64_t, counter_count> lifetime{};
+  // Requests by Lookup (indexed by its value), counted once here rather than
+  // in the two counters each stands for (see lookup_counters): the fold adds
+  // them in, so a request pays one increment for its lookup, not two.
+  std::array<std::uint64_t, lookup_count> lookups{};
   std::array<LatencyHistogram, latency_series_count> latency;
   // Min and max observed since the last performance reset, per series
   // (valid where window_seen).
