@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <smartcache/detail/metrics/format_cache.hpp>
 #include <smartcache/detail/metrics/histogram.hpp>
 #include <smartcache/detail/metrics/make_stats.hpp>
 #include <smartcache/detail/metrics/names.hpp>
@@ -483,6 +484,10 @@ class CacheMetrics {
   // sampling really takes the cost off the hot path).
   std::size_t stripe_count_;
   std::unique_ptr<detail::MetricsStripe[]> stripes_;
+
+  // What the output formats keep here (their compiled text; see
+  // detail/exposition/compiled.hpp): opaque to the metrics.
+  detail::FormatCache format_cache_;
 
   // The window baselines (lifetime, folded over the stripes, at each
   // category's last reset): read and written with every stripe's mutex held.

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <smartcache/detail/exposition/compiled.hpp>
 #include <smartcache/detail/exposition/families.hpp>
 #include <smartcache/detail/exposition/text.hpp>
 #include <smartcache/detail/exposition/writer.hpp>
@@ -29,6 +30,51 @@ constexpr bool every_counter_family_ends_in_total() noexcept {
   return true;
 }
 static_assert(every_counter_family_ends_in_total(), "OpenMetrics names a counter family without _total");
+
+// The OpenMetrics text of `snapshot` through `w` (see render_prometheus);
+// `ns` is the exposition namespace (sanitized).
+template <class Out>
+void render_openmetrics(Out& w, const MetricsSnapshot& snapshot, const std::string& ns, double created) {
+  std::string name;
+  const auto suffixed = [&name](std::string_view base, std::string_view suffix) -> std::string_view {
+    name.assign(base.data(), base.size());
+    name.append(suffix.data(), suffix.size());
+    return name;
+  };
+  for (const auto& f : counter_families) {
+    const std::string_view base = f.name.substr(0, f.name.size() - 6);  // without "_total"
+    w.family(base, "counter", f.help);
+    for (std::size_t i = 0; i < f.series_count; ++i) {
+      const auto& s = f.series[i];
+      if (f.label.empty()) {
+        w.sample(f.name, {}, snapshot.counter(s.counter));
+        w.sample(suffixed(base, "_created"), {}, created);
+      } else {
+        w.sample(f.name, {{f.label, s.label_value}}, snapshot.counter(s.counter));
+        w.sample(suffixed(base, "_created"), {{f.label, s.label_value}}, created);
+      }
+    }
+  }
+  w.summary(cpu_saved_family, cpu_saved_help, snapshot.cpu_saved_count, snapshot.cpu_saved_sum_pct / 100.0);
+  w.sample(suffixed(cpu_saved_family, "_created"), {}, created);
+  // OpenMetrics allows the descriptors in any order before the samples.
+  name = "# UNIT ";
+  name += ns;
+  name += '_';
+  name += duration_family;
+  name += " seconds\n";
+  w.raw(name);
+  w.family(duration_family, "histogram", duration_help);
+  for (const auto& series : snapshot.latency_series) {
+    w.histogram_series(duration_family, {label_strategy, series.strategy}, snapshot.latency_bounds_seconds,
+                       series.cumulative, series.count, series.sum_ms / 1000.0);
+    w.sample(suffixed(duration_family, "_created"), {{label_strategy, series.strategy}}, created);
+  }
+  w.family(sample_ratio_family, "gauge", sample_ratio_help);
+  w.sample(sample_ratio_family, {}, snapshot.latency_sample_rate);
+  w.raw("# EOF\n");
+}
+
 }  // namespace detail
 
 /// The OpenMetrics 1.0 text of `snapshot`: the same families, series and
@@ -45,53 +91,22 @@ static_assert(every_counter_family_ends_in_total(), "OpenMetrics names a counter
 [[nodiscard]] inline std::string write_openmetrics(const MetricsSnapshot& snapshot, std::string_view ns,
                                                    const Labels& const_labels, double created_unix_seconds) {
   std::string out;
-  out.reserve(12288);
   detail::ExpositionWriter w(out, ns, const_labels);
-  std::string name;
-  const auto suffixed = [&name](std::string_view base, std::string_view suffix) -> std::string_view {
-    name.assign(base.data(), base.size());
-    name.append(suffix.data(), suffix.size());
-    return name;
-  };
-  for (const auto& f : detail::counter_families) {
-    const std::string_view base = f.name.substr(0, f.name.size() - 6);  // without "_total"
-    w.family(base, "counter", f.help);
-    for (std::size_t i = 0; i < f.series_count; ++i) {
-      const auto& s = f.series[i];
-      if (f.label.empty()) {
-        w.sample(f.name, {}, snapshot.counter(s.counter));
-        w.sample(suffixed(base, "_created"), {}, created_unix_seconds);
-      } else {
-        w.sample(f.name, {{f.label, s.label_value}}, snapshot.counter(s.counter));
-        w.sample(suffixed(base, "_created"), {{f.label, s.label_value}}, created_unix_seconds);
-      }
-    }
-  }
-  w.summary(detail::cpu_saved_family, detail::cpu_saved_help, snapshot.cpu_saved_count,
-            snapshot.cpu_saved_sum_pct / 100.0);
-  w.sample(suffixed(detail::cpu_saved_family, "_created"), {}, created_unix_seconds);
-  // OpenMetrics allows the descriptors in any order before the samples.
-  out += "# UNIT ";
-  out += detail::exposition_namespace(ns);
-  out += '_';
-  out += detail::duration_family;
-  out += " seconds\n";
-  w.family(detail::duration_family, "histogram", detail::duration_help);
-  for (const auto& series : snapshot.latency_series) {
-    w.histogram_series(detail::duration_family, {detail::label_strategy, series.strategy},
-                       snapshot.latency_bounds_seconds, series.cumulative, series.count, series.sum_ms / 1000.0);
-    w.sample(suffixed(detail::duration_family, "_created"), {{detail::label_strategy, series.strategy}},
-             created_unix_seconds);
-  }
-  w.family(detail::sample_ratio_family, "gauge", detail::sample_ratio_help);
-  w.sample(detail::sample_ratio_family, {}, snapshot.latency_sample_rate);
-  out += "# EOF\n";
+  w.reserve_lines(2 * detail::exposition_line_count(snapshot));
+  detail::render_openmetrics(w, snapshot, detail::exposition_namespace(ns), created_unix_seconds);
   return out;
 }
 
+/// The same text as `write_openmetrics(snapshot(), namespace, const labels,
+/// created_unix_seconds())`, compiled once per instance like `to_prometheus`.
 inline std::string CacheMetrics::to_openmetrics() const {
-  return write_openmetrics(snapshot(), options_.prometheus_namespace, options_.const_labels,
-                           created_unix_seconds());
+  const std::string ns = detail::exposition_namespace(options_.prometheus_namespace);
+  const double created = created_unix_seconds();
+  return detail::render_compiled(format_cache_, detail::openmetrics_format_slot, snapshot(),
+                                 options_.prometheus_namespace, options_.const_labels,
+                                 [&ns, created](auto& w, const MetricsSnapshot& s) {
+                                   detail::render_openmetrics(w, s, ns, created);
+                                 });
 }
 
 }  // namespace smartcache

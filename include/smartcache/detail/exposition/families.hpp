@@ -110,6 +110,19 @@ inline constexpr std::string_view sample_ratio_family = "latency_sample_ratio";
 inline constexpr std::string_view sample_ratio_help =
     "Fraction of requests whose latency is observed.";
 
+// The lines of an exposition with `histogram_series` latency series of
+// `bounds` bounds each (HELP and TYPE included; OpenMetrics about doubles the
+// counter lines with _created), for sizing the output once.
+constexpr std::size_t exposition_line_count(std::size_t histogram_series, std::size_t bounds) noexcept {
+  std::size_t lines = 0;
+  for (const auto& f : counter_families) lines += 2 + 2 * f.series_count;
+  return lines + 5 + 2 + histogram_series * (bounds + 4) + 3;
+}
+
+// Each format's slot in a CacheMetrics' FormatCache (its compiled text).
+inline constexpr std::size_t prometheus_format_slot = 0;
+inline constexpr std::size_t openmetrics_format_slot = 1;
+
 // Every counter is exported exactly once, by its own series or as another's.
 constexpr bool every_counter_exported_once() noexcept {
   std::array<int, counter_count> seen{};

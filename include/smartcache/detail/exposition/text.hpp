@@ -213,6 +213,9 @@ class LineSink {
     out_.append(buffer_, size_);
     size_ = 0;
   }
+  void reserve_more(std::size_t n) { out_.reserve(out_.size() + size_ + n); }
+  /// Everything written so far, flushed or not.
+  [[nodiscard]] std::size_t size() const noexcept { return out_.size() + size_; }
 
  private:
   static constexpr std::size_t capacity = 1024;

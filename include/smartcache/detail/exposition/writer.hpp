@@ -55,8 +55,13 @@ class ExpositionWriter {
   /// `ns` is sanitized (see exposition_namespace). Constant labels that
   /// `const_label_problem` rejects are dropped and listed by
   /// dropped_const_labels(); values are escaped.
-  ExpositionWriter(std::string& out, std::string_view ns, const Labels& const_labels)
-      : line_(out), prefix_(exposition_namespace(ns) + '_') {
+  ///
+  /// With `holes`, the writer records instead of writing values: each value's
+  /// place in `out` is appended to `holes` (in writing order) and `out` gets
+  /// only the text around them (see CompiledExposition).
+  ExpositionWriter(std::string& out, std::string_view ns, const Labels& const_labels,
+                   std::vector<std::size_t>* holes = nullptr)
+      : line_(out), prefix_(exposition_namespace(ns) + '_'), holes_(holes) {
     for (std::size_t i = 0; i < const_labels.size(); ++i) {
       const auto& [name, value] = const_labels[i];
       if (!const_label_problem(const_labels, i).empty()) {
@@ -99,7 +104,7 @@ class ExpositionWriter {
   void sample(std::string_view name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
               double value) {
     begin_sample(name, labels.begin(), labels.end());
-    write_value(line_, value);
+    put(value);
     line_.push_back('\n');
     line_.flush();
   }
@@ -108,7 +113,7 @@ class ExpositionWriter {
   void sample(std::string_view name, std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
               std::uint64_t value) {
     begin_sample(name, labels.begin(), labels.end());
-    write_integer(line_, value);
+    put(value);
     line_.push_back('\n');
     line_.flush();
   }
@@ -160,6 +165,18 @@ class ExpositionWriter {
     line_.flush();
   }
 
+  /// Text written as is (an OpenMetrics `# UNIT` or `# EOF` line).
+  void raw(std::string_view text) {
+    line_.append(text);
+    line_.flush();
+  }
+
+  /// Reserves room in the output for about `lines` more lines of this
+  /// writer's namespace and constant labels, so that it grows once.
+  void reserve_lines(std::size_t lines) {
+    line_.reserve_more(lines * (prefix_.size() + labels_head_.size() + 72));
+  }
+
   /// The names of the constant labels left out (invalid, reserved, duplicate,
   /// or clashing with a sample's own label), each once, for the caller to warn.
   [[nodiscard]] const std::vector<std::string>& dropped_const_labels() const noexcept { return dropped_; }
@@ -183,6 +200,20 @@ class ExpositionWriter {
     line_.push_back('\n');
   }
 
+  // A value: written, or (recording) its place noted.
+  void put(double v) {
+    if (holes_)
+      holes_->push_back(line_.size());
+    else
+      write_value(line_, v);
+  }
+  void put(std::uint64_t v) {
+    if (holes_)
+      holes_->push_back(line_.size());
+    else
+      write_integer(line_, v);
+  }
+
   void append_name(std::string_view name) {
     line_.append(prefix_);
     line_.append(name);
@@ -191,72 +222,107 @@ class ExpositionWriter {
   // Writes `<ns>_<name>{<const labels>,<labels>} ` (or `<ns>_<name> ` when
   // there is no label at all); the constant part is ready-made.
   void begin_sample(std::string_view name, const LabelPair* first, const LabelPair* last) {
-    append_name(name);
+    begin_sample(line_, name, first, last);
+  }
+
+  template <class Sink>
+  void begin_sample(Sink& out, std::string_view name, const LabelPair* first, const LabelPair* last) {
+    out.append(prefix_);
+    out.append(name);
     if (first == last) {
-      line_.append(no_labels_tail_);
+      out.append(no_labels_tail_);
       return;
     }
     bool clash = false;
     for (const auto& c : const_labels_) clash = clash || uses_label(first, last, c.name);
     if (!clash) {
-      line_.append(labels_head_);
+      out.append(labels_head_);
     } else {
-      line_.push_back('{');
+      out.push_back('{');
       for (const auto& c : const_labels_) {
         if (uses_label(first, last, c.name)) {
           note_dropped(c.name);
           continue;
         }
-        line_.append(c.text);
-        line_.push_back(',');
+        out.append(c.text);
+        out.push_back(',');
       }
     }
     for (const LabelPair* l = first; l != last; ++l) {
-      if (l != first) line_.push_back(',');
-      line_.append(l->first);
-      line_.append("=\"", 2);
-      write_escaped(line_, l->second, true);
-      line_.push_back('"');
+      if (l != first) out.push_back(',');
+      out.append(l->first);
+      out.append("=\"", 2);
+      write_escaped(out, l->second, true);
+      out.push_back('"');
     }
-    line_.append("} ", 2);
+    out.append("} ", 2);
   }
 
+  // The bucket lines of one series. Everything before a bucket's bound is the
+  // same on every line of the series (`<ns>_<name>_bucket{<labels>,le="`) and
+  // the bounds' texts are the same for every series, so both are made once
+  // and each line is three copies and an integer.
   void write_buckets(std::string_view name, const std::vector<double>& bounds,
                      const std::vector<std::uint64_t>& cumulative, std::uint64_t count) {
-    scratch_name_.assign(name.data(), name.size());
-    scratch_name_ += "_bucket";
+    bucket_head(name);
+    bound_texts(bounds);
     const std::size_t n = bounds.size() < cumulative.size() ? bounds.size() : cumulative.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      scratch_le_.clear();
-      write_value(scratch_le_, bounds[i]);
-      write_bucket(scratch_le_, cumulative[i]);
-    }
+    for (std::size_t i = 0; i < n; ++i) write_bucket(bound_text(i), cumulative[i]);
     write_bucket("+Inf", count);
   }
 
-  // One bucket line: the series label (if any), then le.
   void write_bucket(std::string_view le, std::uint64_t cumulative) {
-    if (series_label_.first.empty()) {
-      const LabelPair label{"le", le};
-      begin_sample(scratch_name_, &label, &label + 1);
-    } else {
-      const LabelPair labels[] = {series_label_, {"le", le}};
-      begin_sample(scratch_name_, labels, labels + 2);
-    }
-    write_integer(line_, cumulative);
+    line_.append(bucket_head_);
+    line_.append(le);
+    line_.append("\"} ", 3);
+    put(cumulative);
     line_.push_back('\n');
+  }
+
+  // bucket_head_ = `<ns>_<name>_bucket{<const labels>,<series label>,le="`,
+  // written by begin_sample's rules (a clashing constant label left out).
+  void bucket_head(std::string_view name) {
+    scratch_name_.assign(name.data(), name.size());
+    scratch_name_ += "_bucket";
+    bucket_head_.clear();
+    const LabelPair le{"le", ""};
+    if (series_label_.first.empty()) {
+      begin_sample(bucket_head_, scratch_name_, &le, &le + 1);
+    } else {
+      const LabelPair labels[] = {series_label_, le};
+      begin_sample(bucket_head_, scratch_name_, labels, labels + 2);
+    }
+    bucket_head_.resize(bucket_head_.size() - 3);  // drop `"} `: the bound and its closing follow
+  }
+
+  // The texts of `bounds` (all in one string, bound_ends_ marking where each
+  // ends), made again only when the bounds change.
+  void bound_texts(const std::vector<double>& bounds) {
+    if (bounds == bound_values_) return;
+    bound_values_ = bounds;
+    bound_text_.clear();
+    bound_ends_.clear();
+    for (double b : bounds) {
+      write_value(bound_text_, b);
+      bound_ends_.push_back(bound_text_.size());
+    }
+  }
+
+  [[nodiscard]] std::string_view bound_text(std::size_t i) const noexcept {
+    const std::size_t begin = i == 0 ? 0 : bound_ends_[i - 1];
+    return std::string_view(bound_text_).substr(begin, bound_ends_[i] - begin);
   }
 
   void write_labelled_sum_count(std::string_view name, LabelPair label, std::uint64_t count, double sum) {
     scratch_name_.assign(name.data(), name.size());
     scratch_name_ += "_sum";
     begin_sample(scratch_name_, &label, &label + 1);
-    write_value(line_, sum);
+    put(sum);
     line_.push_back('\n');
     scratch_name_.assign(name.data(), name.size());
     scratch_name_ += "_count";
     begin_sample(scratch_name_, &label, &label + 1);
-    write_integer(line_, count);
+    put(count);
     line_.push_back('\n');
   }
 
@@ -276,12 +342,12 @@ class ExpositionWriter {
     append_name(name);
     line_.append("_sum", 4);
     line_.append(no_labels_tail_);
-    write_value(line_, sum);
+    put(sum);
     line_.push_back('\n');
     append_name(name);
     line_.append("_count", 6);
     line_.append(no_labels_tail_);
-    write_integer(line_, count);
+    put(count);
     line_.push_back('\n');
   }
 
@@ -292,8 +358,12 @@ class ExpositionWriter {
   std::string no_labels_tail_;     // " " or "{<constant labels>} "
   std::vector<std::string> dropped_;
   std::string scratch_name_;
-  std::string scratch_le_;
+  std::string bucket_head_;               // see bucket_head()
+  std::vector<double> bound_values_;     // the bounds bound_text_ was made from
+  std::string bound_text_;               // their texts, as in an le label, one after another
+  std::vector<std::size_t> bound_ends_;  // where each ends in bound_text_
   LabelPair series_label_;  // the histogram series being written, if labelled
+  std::vector<std::size_t>* holes_;  // recording: where each value goes
 };
 
 }  // namespace smartcache::detail
