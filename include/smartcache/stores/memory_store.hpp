@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <smartcache/detail/memory/s3fifo_shard.hpp>
-#include <smartcache/detail/util/mix.hpp>
+#include <smartcache/detail/memory/key_hash.hpp>
 #include <smartcache/stores/store.hpp>
 
 namespace smartcache {
@@ -196,13 +196,7 @@ class MemoryStore {
   static constexpr std::size_t max_capacity =
       std::size_t{std::numeric_limits<std::uint32_t>::max() - 1};
 
-  // std::hash quality varies (and is 32-bit on some targets): a 64-bit
-  // finaliser (splitmix64) spreads it over both ends, top bits pick the shard,
-  // bottom bits the index slot.
-  static std::uint64_t hash(std::string_view key) noexcept {
-    return detail::mix64(static_cast<std::uint64_t>(std::hash<std::string_view>{}(key)) +
-                         detail::golden_gamma);
-  }
+  static std::uint64_t hash(std::string_view key) noexcept { return detail::key_hash(key); }
 
   Shard& shard(std::uint64_t h) const noexcept {
     return shards_[shard_bits_ == 0 ? 0 : static_cast<std::size_t>(h >> (64 - shard_bits_))];

@@ -13,9 +13,11 @@ namespace smartcache::detail {
 // Linear probing with backward-shift deletion (no tombstones), load factor
 // <= 1/2, power-of-two size. A slot is 8 bytes: the id and the upper half of
 // its key's 64-bit hash, so lookups compare keys only on a 32-bit tag match
-// (the lower half chose the slot). Keys and full hashes live with the owner:
-// `find` asks it for a candidate's key, `insert`/`erase` for the full hash of
-// ids they move. Not thread-safe: the owning shard locks it.
+// (the lower half chose the slot). Keys live with the owner: `find` asks it
+// for a candidate's key, `insert`/`erase` for the hash of ids they move, of
+// which only the lower 32 bits are used (a moved slot keeps its tag), so an
+// owner may keep just those. At most 2^32 slots. Not thread-safe: the owning
+// shard locks it.
 class KeyIndex {
  public:
   static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
@@ -35,7 +37,8 @@ class KeyIndex {
   }
 
   // The caller guarantees the key is not present. `hash_of(id)` returns the
-  // full hash of any id already inserted (needed when the table grows).
+  // hash (its lower 32 bits at least) of any id already inserted (needed when
+  // the table grows).
   template <class HashOf>
   void insert(std::uint64_t hash, std::uint32_t id, const HashOf& hash_of) {
     if ((count_ + 1) * 2 > slots_.size()) grow(hash_of);
@@ -94,11 +97,14 @@ class KeyIndex {
     return static_cast<std::uint32_t>(hash >> 32);
   }
 
-  void place(std::uint64_t hash, std::uint32_t id) noexcept {
+  void place(std::uint64_t hash, std::uint32_t id) noexcept { place_slot(hash, Slot{id, tag_of(hash)}); }
+
+  // Puts `slot` in the first free slot from its home (the lower bits of `hash`).
+  void place_slot(std::uint64_t hash, Slot slot) noexcept {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = static_cast<std::size_t>(hash) & mask;
     while (slots_[i].id != npos) i = (i + 1) & mask;
-    slots_[i] = Slot{id, tag_of(hash)};
+    slots_[i] = slot;
   }
 
   template <class HashOf>
@@ -106,7 +112,7 @@ class KeyIndex {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     for (const Slot& s : old)
-      if (s.id != npos) place(hash_of(s.id), s.id);
+      if (s.id != npos) place_slot(hash_of(s.id), s);
   }
 
   std::vector<Slot> slots_;

@@ -17,6 +17,7 @@
 #include <smartcache/stores/store.hpp>
 #include <smartcache/detail/memory/compact_key.hpp>
 #include <smartcache/detail/memory/ghost_fifo.hpp>
+#include <smartcache/detail/memory/key_hash.hpp>
 #include <smartcache/detail/memory/key_index.hpp>
 #include <smartcache/detail/memory/tag_index.hpp>
 
@@ -96,7 +97,7 @@ class alignas(64) S3FifoShard {
     try {
       Node& n = nodes_[id];
       n.key.assign(key);
-      n.hash = hash;
+      n.home = static_cast<std::uint32_t>(hash);
       n.entry.emplace(StoredValue<V>{std::move(entry.value), entry.stored_at, entry.fresh_until,
                                      entry.stale_until});
       n.tags = own(std::move(entry.tags));
@@ -171,7 +172,8 @@ class alignas(64) S3FifoShard {
     std::vector<std::uint32_t> live_ids;
     index_.for_each([&](std::uint32_t id) {
       if (id >= nodes_.size() || nodes_[id].queue == Queue::none ||
-          find(nodes_[id].hash, nodes_[id].key.view()) != id)
+          find(key_hash(nodes_[id].key.view()), nodes_[id].key.view()) != id ||
+          nodes_[id].home != static_cast<std::uint32_t>(key_hash(nodes_[id].key.view())))
         ok = false;
       else
         live_ids.push_back(id);
@@ -185,13 +187,16 @@ class alignas(64) S3FifoShard {
   // Hot fields first: a hit reads freq, the key (inline when short), then
   // stale_until and the value, in address order. The tags, which no hit
   // reads, sit behind a pointer that is null for an untagged entry (8 bytes
-  // per node instead of a 24-byte vector).
+  // per node instead of a 24-byte vector). Of the key's hash the node keeps
+  // the lower half, which is all the index needs to move it (its home slot;
+  // the upper half is the index's tag); the ghost FIFO, which wants all of
+  // it, gets it computed again on eviction. 112 bytes for a double value.
   struct Node {
     std::uint32_t prev = npos;
     std::uint32_t next = npos;
+    std::uint32_t home = 0;  // lower half of the key's hash
     Queue queue = Queue::none;
     std::uint8_t freq = 0;
-    std::uint64_t hash = 0;
     CompactKey key;
     std::optional<StoredValue<V>> entry;  // empty while the slot is free (V needs no default)
     std::unique_ptr<Tags> tags;           // null when the entry has none
@@ -264,7 +269,7 @@ class alignas(64) S3FifoShard {
   }
 
   void remove(std::uint32_t id) noexcept {
-    index_.erase(nodes_[id].hash, id, hash_of());
+    index_.erase(nodes_[id].home, id, hash_of());
     untag(id);
     unlink(id);
     release(id);
@@ -300,7 +305,7 @@ class alignas(64) S3FifoShard {
         push_back(main_, id);
         continue;
       }
-      ghost_.remember(nodes_[id].hash);
+      ghost_.remember(key_hash(nodes_[id].key.view()));
       remove(id);
       return;
     }
@@ -334,7 +339,7 @@ class alignas(64) S3FifoShard {
   }
 
   auto hash_of() const noexcept {
-    return [this](std::uint32_t id) noexcept { return nodes_[id].hash; };
+    return [this](std::uint32_t id) noexcept { return std::uint64_t{nodes_[id].home}; };
   }
 
   auto tag_lists() const noexcept {
