@@ -47,6 +47,28 @@ TEST_CASE("record_request maps each lookup outcome", "[metrics][request]") {
                               {"swr_too_stale", row.too_stale}});
 }
 
+TEST_CASE("lookup tallies and a host's own increments of the same counters add up, across resets",
+          "[metrics][request]") {
+  CacheMetrics m;
+  RequestRecord r;
+  r.lookup = Lookup::fresh;
+  for (int i = 0; i < 3; ++i) m.record_request(r);
+  m.increment("swr_served_fresh", 10);  // by name, without a request
+  m.increment(smartcache::Counter::cache_miss, 5);
+  r.lookup = Lookup::too_stale;
+  m.record_request(r);
+  check_stats(m.get_stats(), {{"cache_hit_fresh", 3}, {"swr_served_fresh", 13}, {"cache_miss", 6},
+                              {"swr_too_stale", 1}, {"total_requests", 4}});
+  CHECK(m.snapshot().counter(smartcache::Counter::swr_served_fresh) == 13);
+  m.reset_category(smartcache::Category::swr);
+  m.record_request(r);
+  check_stats(m.get_stats(), {{"swr_served_fresh", 0}, {"swr_too_stale", 1}, {"cache_miss", 7},
+                              {"cache_hit_fresh", 3}});
+  r.lookup = static_cast<Lookup>(17);  // not a Lookup: counted as a request, no lookup counter
+  m.record_request(r);
+  check_stats(m.get_stats(), {{"total_requests", 6}, {"cache_miss", 7}, {"cache_hit_fresh", 3}});
+}
+
 TEST_CASE("a panic bypass counts cache_bypass_vix", "[metrics][request]") {
   CacheMetrics m;
   RequestRecord r;
