@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -240,4 +241,27 @@ TEST_CASE("a thread's recordings fold with the others' in one window", "[metrics
   CHECK(after.max_latency_ms == 9.0);
   CHECK(after.latency_samples == 1);
   CHECK(m.snapshot().latency_count == 5);
+}
+
+TEST_CASE("a thread that alternates between instances, or outlives one, records into the right one",
+          "[metrics][stripes]") {
+  // Each thread remembers the last instance it recorded into and that
+  // instance's stripe; switching instances, or a new instance where a
+  // destroyed one was, must never record into the wrong (or a freed) stripe.
+  smartcache::CacheMetrics a;
+  smartcache::CacheMetrics b;
+  for (int i = 0; i < 100; ++i) {
+    a.increment(smartcache::Counter::cache_miss);
+    b.increment(smartcache::Counter::cache_miss, 2);
+  }
+  CHECK(a.get_stats().cache_miss == 100);
+  CHECK(b.get_stats().cache_miss == 200);
+  for (int round = 0; round < 20; ++round) {
+    auto m = std::make_unique<smartcache::CacheMetrics>();  // often at the address of the last one
+    m->increment(smartcache::Counter::cache_evictions, 3);
+    CHECK(m->get_stats().cache_evictions == 3);
+  }
+  a.increment(smartcache::Counter::cache_miss);
+  CHECK(a.get_stats().cache_miss == 101);
+  CHECK(b.get_stats().cache_miss == 200);
 }

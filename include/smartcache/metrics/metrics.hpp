@@ -423,7 +423,22 @@ class CacheMetrics {
 
   // The calling thread's stripe.
   detail::MetricsStripe& my_stripe() const noexcept {
-    return stripes_[detail::this_thread_stripe_slot() & (stripe_count_ - 1)];
+    const detail::StripeCache& cache = detail::this_thread_stripe_cache();
+    if (cache.owner == id_) return *cache.stripe;
+    return find_my_stripe();
+  }
+
+  // my_stripe's first call on a thread (or after the thread used another
+  // instance), kept out of line so that the hot path stays a load and a compare.
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  detail::MetricsStripe& find_my_stripe() const noexcept {
+    detail::MetricsStripe& st = stripes_[detail::this_thread_stripe_slot() & (stripe_count_ - 1)];
+    detail::StripeCache& cache = detail::this_thread_stripe_cache();
+    cache.owner = id_;
+    cache.stripe = &st;
+    return st;
   }
 
   // Lifetime counters of every stripe, including the requests counted without
@@ -484,6 +499,7 @@ class CacheMetrics {
   // sampling really takes the cost off the hot path).
   std::size_t stripe_count_;
   std::unique_ptr<detail::MetricsStripe[]> stripes_;
+  const std::uint64_t id_ = detail::next_metrics_id();  // for each thread's StripeCache
 
   // What the output formats keep here (their compiled text; see
   // detail/exposition/compiled.hpp): opaque to the metrics.

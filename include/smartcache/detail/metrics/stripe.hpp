@@ -91,9 +91,9 @@ struct StripeSlotClaim {
 /// This thread's slot in [0, max_metrics_stripes), picked once per thread; a
 /// CacheMetrics with n stripes uses stripe `slot & (n - 1)`.
 [[nodiscard]] inline std::size_t this_thread_stripe_slot() noexcept {
-  // The hot path reads a trivially initialised thread_local (one TLS load,
-  // no guard or wrapper call); the claim, whose destructor gives the slot
-  // back when the thread exits, is made once per thread.
+  // Read once per thread and instance (the hot path reads StripeCache): a
+  // trivially initialised thread_local, then the claim, whose destructor
+  // gives the slot back when the thread exits, made once per thread.
   constexpr std::size_t unclaimed = ~std::size_t{0};
   thread_local std::size_t slot = unclaimed;
   if (slot != unclaimed) return slot;
@@ -122,6 +122,27 @@ inline void fold_lookups(const std::array<std::uint64_t, lookup_count>& lookups,
   for (std::size_t l = 0; l < lookup_count; ++l)
     for (const std::size_t c : lookup_counters[l])
       if (c != no_counter) lifetime[c] += lookups[l];
+}
+
+/// A thread's last stripe: which CacheMetrics (by its process-unique id) and
+/// which of its stripes. A hit is one thread-local load and compare, and the
+/// stripe's address comes from a load, not from an index computation; the
+/// miss path is out of line, so the recording functions stay small.
+/// Ids are never reused, so an entry of a destroyed instance never matches.
+struct StripeCache {
+  std::uint64_t owner = 0;  // 0: none
+  struct MetricsStripe* stripe = nullptr;
+};
+
+[[nodiscard]] inline StripeCache& this_thread_stripe_cache() noexcept {
+  thread_local StripeCache cache;  // trivially initialised: no guard on the hot path
+  return cache;
+}
+
+/// A new CacheMetrics id, never 0 and never repeated in the process.
+[[nodiscard]] inline std::uint64_t next_metrics_id() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 /// One stripe of a CacheMetrics: what the threads recording into it have
