@@ -92,6 +92,7 @@ TEST_CASE("hangs under load with soft and hard timeouts and invalidations: all a
   FakeWallClock wall;
   smartcache::CacheMetrics metrics;
   smartcache::Config cfg = inline_config(wall);
+  cfg.executor = nullptr;  // refreshes on the built-in pool: a hung one must not block a request
   cfg.compute_soft_timeout = 1ms;
   cfg.compute_hard_timeout = 3ms;
   cfg.compute_threads = 3;

@@ -67,6 +67,12 @@ smartcache::RequestContext stored_k(H& h, std::chrono::seconds age) {
   return ctx;
 }
 
+// Lets `model` finish and waits until no compute is left on the compute pool.
+void release_and_drain(H& h, const Held& model) {
+  model.release();
+  REQUIRE(wait_for([&] { return h.cache->computes_pending() == 0; }));
+}
+
 std::optional<int> stored_value(H& h, const char* key) {
   auto e = h.cache->store().get(key, h.wall.now());
   if (!e) return std::nullopt;
@@ -96,14 +102,12 @@ TEST_CASE("soft timeout with a usable stale entry: served stale at once, the com
     check_stats(h.stats(), {{"compute_soft_timeouts", 2}, {"compute_hard_timeouts", 0}});
   }
   SECTION("its value is stored when it finishes") {
-    model.release();
-    REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+    release_and_drain(h, model);
     CHECK(stored_value(h, "k") == 2);
     CHECK(cache.get_or_compute("k", model, ctx).strategy == Strategy::serve_fresh);
     check_stats(h.stats(), {{"compute_soft_timeouts", 1}, {"strategy_serve_stale", 1}});
   }
-  model.release();
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+  release_and_drain(h, model);
 }
 
 TEST_CASE("soft timeout without a usable stale entry: the caller computes on its own thread",
@@ -148,8 +152,7 @@ TEST_CASE("hard timeout for the computing caller: ComputeTimeout, the flight kep
   CHECK(model.st->calls == 1);
   check_stats(h.stats(), {{"compute_hard_timeouts", 2}, {"strategy_compute", 2}, {"total_requests", 2}});
 
-  model.release();
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+  release_and_drain(h, model);
   CHECK(stored_value(h, "k") == 2);
   auto r = cache.get_or_compute("k", model, ctx);
   CHECK(r.strategy == Strategy::serve_fresh);
@@ -168,8 +171,7 @@ TEST_CASE("hard timeout with a usable stale entry: served stale, counted as a ha
   CHECK(r.strategy == Strategy::serve_stale);
   CHECK(r.value == 1);
   check_stats(h.stats(), {{"compute_hard_timeouts", 1}, {"compute_soft_timeouts", 0}});
-  model.release();
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+  release_and_drain(h, model);
 }
 
 TEST_CASE("hard timeout for joiners: each waits its own deadline, the leader keeps waiting",
@@ -218,8 +220,7 @@ TEST_CASE("a late compute overtaken by an invalidation stores nothing", "[smart_
   auto r = cache.get_or_compute("k", fresh_model, patient);
   CHECK(r.strategy == Strategy::compute);
   CHECK(r.value == 7);
-  model.release();
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+  release_and_drain(h, model);
   CHECK(stored_value(h, "k") == 7);  // the late 2 was refused
 }
 
@@ -247,8 +248,7 @@ TEST_CASE("a full compute pool answers at once: stale when usable, else ComputeT
   check_stats(h.stats(), {{"compute_pool_rejections", 2}, {"compute_hard_timeouts", 2}});
 
   a.release();
-  b.release();
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+  release_and_drain(h, b);
   CHECK(b.st->finished == 1);
   // The refused keys are free again: the pool takes the next compute.
   auto patient = ctx;
@@ -264,8 +264,7 @@ TEST_CASE("per-request deadlines replace the Config's", "[smart_cache][deadlines
     auto& cache = h.make();
     ctx.hard_timeout = 10ms;
     CHECK_THROWS_AS(cache.get_or_compute("k", model, ctx), ComputeTimeout);
-    model.release();
-    REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
+    release_and_drain(h, model);
     CHECK(model.st->thread.load() != std::this_thread::get_id());
   }
   SECTION("none for one request of a cache with one: computed on the caller's thread") {
