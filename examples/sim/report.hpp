@@ -141,7 +141,7 @@ inline void print_deadlines(const Outcome& o, const smartcache::Stats& s,
                grouped(oc.hung_answers), opt.hang_ms / 2);
   };
   if (without) line("without it:", without->stats, without->outcome);
-  line(without ? "with it:" : "", s, o);
+  line(without ? "with it:" : "latencies:", s, o);
   if (without && without->outcome.hung_answers > o.hung_answers)
     fmt::print("{:<14}the soft timeout saved {} of {} answers that waited for a hung model\n", "",
                grouped(without->outcome.hung_answers - o.hung_answers), grouped(without->outcome.hung_answers));
