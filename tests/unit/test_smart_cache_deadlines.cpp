@@ -332,17 +332,48 @@ TEST_CASE("a refresh that looks at the store first uses a newer value instead of
   check_stats(h.stats(), {{"swr_background_success", 1}});
 }
 
+namespace {
+
+// A cache with refresh_timeout 30 s whose "k" is stale (70 s old: 60 s fresh,
+// 60 s window) and whose refresh hangs in `stuck`, on the thread `runner`.
+struct StuckRefresh {
+  H h;
+  std::optional<smartcache::RequestContext> ctx;
+  Held stuck;
+  std::thread runner;
+
+  StuckRefresh() {
+    h.cfg.refresh_timeout = 30s;
+    h.make();
+    ctx = stored_k(h, 70s);
+    CHECK(h.cache->get_or_compute("k", stuck, *ctx).strategy == Strategy::serve_stale);
+    REQUIRE(h.exec.size() == 1);
+    runner = std::thread([this] { h.exec.run_one(); });
+    if (stuck.entered()) return;
+    stuck.release();
+    runner.join();
+    FAIL("the refresh never started");
+  }
+  StuckRefresh(const StuckRefresh&) = delete;
+  StuckRefresh& operator=(const StuckRefresh&) = delete;
+  ~StuckRefresh() {
+    stuck.release();
+    if (runner.joinable()) runner.join();
+  }
+  void finish() {
+    stuck.release();
+    runner.join();
+  }
+};
+
+}  // namespace
+
 TEST_CASE("the refresh watchdog frees a stuck key; the late result never replaces a newer one",
           "[smart_cache][deadlines][swr]") {
-  H h;
-  h.cfg.refresh_timeout = 30s;
-  auto& cache = h.make();
-  const auto ctx = stored_k(h, 70s);  // stale (60 s fresh, 60 s window)
-  Held stuck;
-  CHECK(cache.get_or_compute("k", stuck, ctx).strategy == Strategy::serve_stale);
-  REQUIRE(h.exec.size() == 1);
-  std::thread runner([&] { h.exec.run_one(); });  // the refresh hangs in `stuck`
-  REQUIRE(stuck.entered());
+  StuckRefresh s;
+  H& h = s.h;
+  auto& cache = *h.cache;
+  const auto ctx = *s.ctx;
 
   h.wall.advance(20s);  // not yet: 20 s < 30 s
   std::atomic<int> calls{0};
@@ -360,8 +391,7 @@ TEST_CASE("the refresh watchdog frees a stuck key; the late result never replace
   CHECK(stored_value(h, "k") == 5);
   CHECK(cache.refreshes_pending() == 0);
 
-  stuck.release();  // the late refresh finishes: 2 must not replace 5
-  runner.join();
+  s.finish();  // the late refresh finishes: 2 must not replace 5
   CHECK(stored_value(h, "k") == 5);
   check_stats(h.stats(), {{"swr_background_success", 2}, {"swr_background_error", 0}});
   CHECK(cache.refreshes_pending() == 0);
@@ -369,21 +399,14 @@ TEST_CASE("the refresh watchdog frees a stuck key; the late result never replace
 
 TEST_CASE("an abandoned refresh still stores its late value when nothing newer landed",
           "[smart_cache][deadlines][swr]") {
-  H h;
-  h.cfg.refresh_timeout = 30s;
-  auto& cache = h.make();
-  const auto ctx = stored_k(h, 70s);
-  Held stuck;
-  CHECK(cache.get_or_compute("k", stuck, ctx).strategy == Strategy::serve_stale);
-  std::thread runner([&] { h.exec.run_one(); });
-  REQUIRE(stuck.entered());
+  StuckRefresh s;
+  H& h = s.h;
   h.wall.advance(31s);
   std::atomic<int> calls{0};
-  (void)cache.get_or_compute("k", Counting{&calls, 5}, ctx);
+  (void)h.cache->get_or_compute("k", Counting{&calls, 5}, *s.ctx);
   REQUIRE(h.exec.size() == 1);
   h.exec.discard_all();  // the replacement is lost (counted as dropped)
-  stuck.release();
-  runner.join();
+  s.finish();
   CHECK(stored_value(h, "k") == 2);
   check_stats(h.stats(), {{"refreshes_abandoned", 1}, {"swr_background_dropped", 1}});
 }
