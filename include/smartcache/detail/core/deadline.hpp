@@ -208,9 +208,10 @@ class BoundedCompute {
   }
 
  private:
+  // Not pending any more once its waiters can see the result.
   static void finish(Job& job, const std::optional<V>& value, std::exception_ptr error) noexcept {
-    settle(job, value, std::move(error));
     job.core->bounded_computes.fetch_sub(1);
+    settle(job, value, std::move(error));
   }
 
   static void store(Job& job, const V& value) noexcept {
