@@ -9,6 +9,7 @@
 // simulated wall clock (Config::wall_clock) runs the day; latencies are real.
 //
 //   simulate [--duration HOURS] [--seed N] [--matches N] [--cost-scale X]
+//            [--hang-rate P] [--hang-ms MS] [--soft-timeout MS] [--compare-deadlines]
 //            [--redis HOST:PORT] [--prometheus FILE] [--no-progress]
 // SPDX-License-Identifier: MIT
 
@@ -27,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -56,6 +58,8 @@ constexpr std::string_view usage = R"(usage: simulate [options]
   --redis HOST:PORT  run the same day over RedisStore instead of MemoryStore
   --prometheus FILE  write the final Prometheus exposition to FILE
   --no-progress      no progress output while running
+  --compare-deadlines  first run the same day without the soft timeout, then
+                     compare the latencies (the day takes twice as long)
 )";
 
 Options parse(int argc, char** argv) {
@@ -71,6 +75,8 @@ Options parse(int argc, char** argv) {
       o.prometheus_file = args.value();
     else if (a == "--no-progress")
       o.progress = false;
+    else if (a == "--compare-deadlines")
+      o.compare_deadlines = true;
     else if (!sim::simulation_flag(args, o))
       args.unknown();
   }
@@ -112,10 +118,22 @@ class LogTally {
 template <class Store>
 int run(std::shared_ptr<Store> store, const Options& opt, std::string_view store_name,
         LogTally& log) {
+  std::optional<sim::Control> without;  // the same day without the soft timeout
+  if (opt.compare_deadlines && opt.soft_timeout_ms > 0) {
+    Options control = opt;
+    control.soft_timeout_ms = 0;
+    sc::CacheMetrics control_metrics;
+    {
+      sim::FootballDay<Store> day(store, control, control_metrics);
+      without = sim::Control{day.run(), control_metrics.get_stats()};
+    }
+    store->clear();
+  }
   sc::CacheMetrics metrics;
   sim::FootballDay<Store> day(std::move(store), opt, metrics);
   const sim::Outcome out = day.run();
   sim::print_summary(out, metrics.get_stats(), opt, store_name);
+  sim::print_deadlines(out, metrics.get_stats(), without, opt);
   log.print();
   if (!opt.prometheus_file.empty()) {
     std::ofstream f(opt.prometheus_file, std::ios::binary | std::ios::trunc);

@@ -29,9 +29,9 @@ struct NamedCounter {
   std::string_view category;
 };
 
-// The 32 documented counters and the category each resets with (docs/metrics.md,
-// "Stats fields and Prometheus series": the reference service's 28 plus our four).
-inline constexpr std::array<NamedCounter, 32> documented{{
+// The 37 documented counters and the category each resets with (docs/metrics.md,
+// "Stats fields and Prometheus series": the reference service's 28 plus our nine).
+inline constexpr std::array<NamedCounter, 37> documented{{
     {"cache_hit_fresh", "cache"},          {"cache_hit_stale", "cache"},
     {"cache_miss", "cache"},               {"cache_errors", "cache"},
     {"vix_panic_detected", "vix"},         {"vix_warning_detected", "vix"},
@@ -48,6 +48,9 @@ inline constexpr std::array<NamedCounter, 32> documented{{
     {"strategy_serve_fresh", "strategy"},  {"total_requests", "performance"},
     {"cache_evictions", "cache"},          {"swr_background_dropped", "swr"},
     {"latency_rejected", "performance"},   {"latency_unmeasured", "performance"},
+    {"compute_soft_timeouts", "performance"}, {"compute_hard_timeouts", "performance"},
+    {"compute_pool_rejections", "performance"}, {"eager_refreshes", "swr"},
+    {"refreshes_abandoned", "swr"},
 }};
 
 inline constexpr std::array<std::string_view, 8> categories{

@@ -21,6 +21,7 @@ set(_smartcache_doc_pages
   docs/README.md
   docs/design.md
   docs/request-flow.md
+  docs/deadlines.md
   docs/configuration.md
   docs/stores.md
   docs/metrics.md

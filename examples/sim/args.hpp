@@ -88,6 +88,12 @@ inline bool simulation_flag(Args& args, Options& o) {
     o.matches = static_cast<int>(args.number(1, 1000));
   else if (a == "--cost-scale")
     o.cost_scale = args.number(0, 100);
+  else if (a == "--hang-rate")
+    o.hang_rate = args.number(0, 1);
+  else if (a == "--hang-ms")
+    o.hang_ms = args.number(0, 60'000);
+  else if (a == "--soft-timeout")
+    o.soft_timeout_ms = args.number(0, 60'000);
   else
     return false;
   return true;
@@ -98,6 +104,10 @@ inline constexpr std::string_view simulation_usage = R"(  --seed N           ran
   --matches N        matches per simulated day (default 30; 3 in 10 are tomorrow's)
   --cost-scale X     multiplies the model's 0.2-2 ms CPU cost (default 0.05, so a
                      day takes seconds; 1 burns the real cost)
+  --hang-rate P      share of model calls that hang (default 0.001)
+  --hang-ms MS       how long a hang lasts, in real milliseconds (default 25)
+  --soft-timeout MS  Config::compute_soft_timeout (default 2; 0 = off): a request
+                     with a usable stale value gets it after MS instead of waiting
   --help             this text
 )";
 

@@ -92,7 +92,7 @@ class FootballDay {
   FootballDay(std::shared_ptr<Store> store, const Options& opt, sc::CacheMetrics& metrics)
       : opt_(opt),
         clock_(sc::WallTime(std::chrono::seconds(1781308800))),  // 2026-06-13 00:00 UTC
-        model_(opt.seed, opt.cost_scale),
+        model_(opt.seed, opt.cost_scale, opt.hang_rate, opt.hang_ms),
         cache_(std::move(store), make_config(), metrics),
         rng_(opt.seed) {
     cache_.tag_manager() = sc::TagManager::with_football_rules();
@@ -106,6 +106,10 @@ class FootballDay {
     for (const char* l : leagues)
       league_feeds_[l];
   }
+
+  FootballDay(const FootballDay&) = delete;
+  FootballDay& operator=(const FootballDay&) = delete;
+  ~FootballDay() { drain(); }
 
   /// Runs the configured duration as fast as the CPU allows, with progress.
   Outcome run() {
@@ -190,9 +194,12 @@ class FootballDay {
     } catch (const std::exception&) {
       // Redis down: the day was still served (computed); the count is unknown.
     }
-    out.computes = model_.computes;
-    out.compute_failures = model_.failures;
+    drain();
+    out.computes = model_.computes.load();
+    out.compute_failures = model_.failures.load();
+    out.compute_hangs = model_.hangs_seen.load();
     out.failed_requests = failed_requests_;
+    out.hung_answers = hung_answers_;
     out.redeploys = redeploys_;
     out.model_cpu_ms = model_.cpu_ms();
     out.model_cost_ms = model_.cost_ms();
@@ -206,7 +213,15 @@ class FootballDay {
     cfg.wall_clock = [clock = &clock_] { return clock->now(); };
     cfg.executor = [ex = executor_](std::function<void()> task) { ex->post(std::move(task)); };
     cfg.ttl_jitter = 0.1;
+    cfg.compute_soft_timeout =
+        std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(std::lround(opt_.soft_timeout_ms)));
     return cfg;
+  }
+
+  // Waits for the computes the soft timeout left running (a hang ends within
+  // hang_ms): they call model_, which the cache does not keep alive.
+  void drain() const {
+    while (cache_.computes_pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
@@ -326,12 +341,18 @@ class FootballDay {
   }
 
   void request(std::string key, const sc::RequestContext& ctx) {
+    const auto begin = std::chrono::steady_clock::now();
     try {
       (void)cache_.get_or_compute(
           key, [model = &model_, key] { return model->predict(key); }, ctx);
     } catch (const std::exception&) {
       ++failed_requests_;  // the model failed and no stale value could stand in
     }
+    // An answer that took half a hang or more waited for a hung model.
+    if (opt_.hang_rate > 0 &&
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count() >=
+            opt_.hang_ms / 2)
+      ++hung_answers_;
   }
 
   Options opt_;
@@ -353,6 +374,7 @@ class FootballDay {
   int today_ = 0;
   int tomorrow_ = 0;
   std::uint64_t failed_requests_ = 0;
+  std::uint64_t hung_answers_ = 0;
   std::uint64_t redeploys_ = 0;
 
   void draw_progress(double done) {

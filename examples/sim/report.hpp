@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -112,6 +113,38 @@ inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Op
       "caller; {} store errors\n",
       "Errors", grouped(o.compute_failures), grouped(s.swr_background_error),
       grouped(o.failed_requests), grouped(s.cache_errors));
+}
+
+// The same day run without the soft timeout (simulate --compare-deadlines).
+struct Control {
+  Outcome outcome;
+  smartcache::Stats stats;
+};
+
+// The hanging model and what the soft timeout did about it; with the same day
+// run without it (`without`), the latencies side by side.
+inline void print_deadlines(const Outcome& o, const smartcache::Stats& s,
+                            const std::optional<Control>& without, const Options& opt) {
+  fmt::print("{:<14}the model hung {} times ({:.2f} % of its calls, {:.0f} ms each)", "Deadlines",
+             grouped(o.compute_hangs), pct(o.compute_hangs, o.computes), opt.hang_ms);
+  if (opt.soft_timeout_ms <= 0) {
+    fmt::print("; no soft timeout: its callers waited\n");
+    return;
+  }
+  fmt::print("; soft timeout {:.0f} ms\n", opt.soft_timeout_ms);
+  fmt::print("{:<14}{} answers served stale at the soft timeout instead of waiting; {} computes "
+             "refused by a full pool\n",
+             "", grouped(s.compute_soft_timeouts), grouped(s.compute_pool_rejections));
+  const auto line = [&](std::string_view name, const smartcache::Stats& st, const Outcome& oc) {
+    fmt::print("{:<14}{:<12}p99 {}  p99.9 {}  max {};  {} answers took {:.1f} ms or more\n", "", name,
+               ms(st.p99_latency_ms), ms(st.p999_latency_ms), ms(st.max_latency_ms),
+               grouped(oc.hung_answers), opt.hang_ms / 2);
+  };
+  if (without) line("without it:", without->stats, without->outcome);
+  line(without ? "with it:" : "latencies:", s, o);
+  if (without && without->outcome.hung_answers > o.hung_answers)
+    fmt::print("{:<14}the soft timeout saved {} of {} answers that waited for a hung model\n", "",
+               grouped(without->outcome.hung_answers - o.hung_answers), grouped(without->outcome.hung_answers));
 }
 
 }  // namespace sim

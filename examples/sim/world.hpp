@@ -17,6 +17,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct Options {
   std::uint32_t seed = 42;
   int matches = 30;
   double cost_scale = 0.05;
+  double hang_rate = 0.001;       // share of model calls that hang
+  double hang_ms = 25;            // how long a hang lasts (real milliseconds)
+  double soft_timeout_ms = 2;     // Config::compute_soft_timeout of the day (0: off)
+  bool compare_deadlines = false;  // run the day once more without the soft timeout first
   std::string redis;
   std::string prometheus_file;
   bool progress = true;
@@ -62,7 +67,9 @@ struct Outcome {
   std::optional<std::size_t> keys;  // entries in the store at the end (nullopt: store unreachable)
   std::uint64_t computes = 0;       // model calls, foreground and background
   std::uint64_t compute_failures = 0;  // model calls that threw
+  std::uint64_t compute_hangs = 0;     // model calls that hung
   std::uint64_t failed_requests = 0;   // requests whose error reached the caller
+  std::uint64_t hung_answers = 0;      // requests that took half a hang or more
   std::uint64_t redeploys = 0;         // nightly full invalidations
   double model_cpu_ms = 0;             // CPU the model really burnt (after --cost-scale)
   double model_cost_ms = 0;            // nominal cost of the computes run (before scaling)
@@ -116,31 +123,55 @@ class StepExecutor {
 };
 
 /// The prediction model: real CPU work of 0.2-2 ms (log-normal, median 0.6 ms)
-/// times the cost scale (thread CPU time), failing now and then like a remote model server.
-/// Called only from the simulation thread (refreshes run there too).
+/// times the cost scale (thread CPU time), failing now and then like a remote model server,
+/// and hanging now and then (`hang_rate` of the calls sleep `hang_ms` real milliseconds).
+/// Thread-safe: with a compute deadline the cache calls it from its compute pool.
 class Model {
  public:
-  Model(std::uint32_t seed, double cost_scale)
-      : rng_(seed ^ 0x9e3779b9u), cost_scale_(cost_scale) {}
+  Model(std::uint32_t seed, double cost_scale, double hang_rate = 0, double hang_ms = 0)
+      : rng_(seed ^ 0x9e3779b9u), cost_scale_(cost_scale), hang_rate_(hang_rate), hang_ms_(hang_ms) {}
 
   std::string predict(const std::string& key) {
-    const double cost_ms = std::clamp(cost_(rng_), 0.2, 2.0);
+    double cost_ms = 0;
+    bool fails = false;
+    bool hangs = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cost_ms = std::clamp(cost_(rng_), 0.2, 2.0);
+      fails = fail_(rng_) < 0.002;
+      hangs = hang_rate_ > 0 && fail_(rng_) < hang_rate_;
+      cost_ms_ += cost_ms;
+    }
     ++computes;
-    cost_ms_ += cost_ms;
     const double begin = thread_cpu_ms();
     const double p = burn(begin + cost_ms * cost_scale_, key.size());
-    cpu_ms_ += thread_cpu_ms() - begin;
-    if (fail_(rng_) < 0.002) {
+    const double used = thread_cpu_ms() - begin;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cpu_ms_ += used;
+    }
+    if (hangs) {
+      ++hangs_seen;
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(hang_ms_));
+    }
+    if (fails) {
       ++failures;
       throw std::runtime_error("model server timeout");
     }
     return fmt::format("{{\"key\":\"{}\",\"p_home\":{:.4f},\"model\":\"v7\"}}", key, p);
   }
 
-  std::uint64_t computes = 0;
-  std::uint64_t failures = 0;
-  [[nodiscard]] double cpu_ms() const noexcept { return cpu_ms_; }
-  [[nodiscard]] double cost_ms() const noexcept { return cost_ms_; }
+  std::atomic<std::uint64_t> computes{0};
+  std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> hangs_seen{0};
+  [[nodiscard]] double cpu_ms() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cpu_ms_;
+  }
+  [[nodiscard]] double cost_ms() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cost_ms_;
+  }
 
  private:
   // CPU time of this thread: the model's cost is CPU it burns, whatever else
@@ -162,10 +193,13 @@ class Model {
     return 0.2 + 0.6 * x;
   }
 
+  mutable std::mutex mutex_;
   std::mt19937 rng_;
   std::lognormal_distribution<double> cost_{std::log(0.6), 0.5};
   std::uniform_real_distribution<double> fail_{0.0, 1.0};
   double cost_scale_;
+  double hang_rate_;
+  double hang_ms_;
   double cpu_ms_ = 0;
   double cost_ms_ = 0;
 };

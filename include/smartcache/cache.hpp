@@ -19,6 +19,7 @@
 #include <smartcache/config.hpp>
 #include <smartcache/request.hpp>
 #include <smartcache/detail/core/cache_core.hpp>
+#include <smartcache/detail/core/deadline.hpp>
 #include <smartcache/detail/core/request_scope.hpp>
 #include <smartcache/detail/core/thread_pool.hpp>
 #include <smartcache/log.hpp>
@@ -74,15 +75,19 @@ class SmartCache {
     if (!core_->cfg.latency_clock) (void)detail::CycleClock::instance();  // calibrate now, not in a request
     if (!core_->cfg.executor)
       pool_ = std::make_unique<detail::ThreadPool>(core_->cfg.refresh_threads, core_->cfg.refresh_queue);
+    compute_pool_ = std::make_unique<detail::ComputePool>(core_->cfg.compute_threads, core_->cfg.compute_queue);
   }
 
   SmartCache(const SmartCache&) = delete;
   SmartCache& operator=(const SmartCache&) = delete;
 
   /// Waits for the refreshes running on this cache, discards the queued ones.
+  /// Never waits for a compute that outran its deadline: it finishes on its
+  /// own (keeping the cache's shared state alive) and stores nothing.
   ~SmartCache() {
     core_->gate.close();
     pool_.reset();
+    compute_pool_.reset();
   }
 
   /// Answers `key`: from the store when fresh, stale (queuing one background
@@ -92,9 +97,13 @@ class SmartCache {
   ///
   /// `compute` is called on this thread, and a copy of it runs the background
   /// refresh later, possibly on another thread: it must be copyable and what it
-  /// captures must outlive the cache's refreshes (capture by value).
+  /// captures must outlive the cache's refreshes (capture by value). With a
+  /// compute deadline (Config::compute_soft_timeout, compute_hard_timeout, or
+  /// the ctx overrides) a copy runs on the compute pool instead, and the
+  /// caller stops waiting at its deadline (docs/deadlines.md).
   /// Exceptions of `compute` reach the caller unless a recent-enough stale
-  /// entry exists (stale-if-error); nothing else throws. `compute` must not
+  /// entry exists (stale-if-error); past the hard timeout with no usable stale
+  /// entry, ComputeTimeout is thrown; nothing else throws. `compute` must not
   /// ask this cache for the same key: it would wait for itself.
   /// Thread-safe; concurrent calls for one missing key share one compute.
   ///
@@ -115,9 +124,10 @@ class SmartCache {
     if (found.entry) {
       switch (core_->classify(*found.entry, eval->policy, eval->now)) {
         case detail::Freshness::fresh:
+          if (core_->cfg.eager_refresh_threshold > 0) eager_refresh(key, compute, ctx, *eval, *found.entry);
           return serve(std::move(*found.entry), Lookup::fresh, Strategy::serve_fresh, *eval, rec);
         case detail::Freshness::stale:
-          core_->schedule_refresh(key, compute, ctx, eval->vix, eval->now, pool_.get());
+          core_->schedule_refresh(key, compute, ctx, eval->vix, eval->now, *found.entry, pool_.get());
           return serve(std::move(*found.entry), Lookup::stale, Strategy::serve_stale, *eval, rec);
         case detail::Freshness::too_stale:
           rec.lookup = Lookup::too_stale;
@@ -201,6 +211,12 @@ class SmartCache {
   ///
   /// Example: `if (cache.refreshes_pending() > 100) alert("refreshes lag");`
   [[nodiscard]] std::size_t refreshes_pending() const { return core_->refreshes.pending(); }
+
+  /// Computes with a deadline queued or running on the compute pool right now,
+  /// including those whose callers stopped waiting (a hung model shows here).
+  ///
+  /// Example: `if (cache.computes_pending() > 10) alert("model hangs");`
+  [[nodiscard]] std::size_t computes_pending() const noexcept { return core_->bounded_computes.load(); }
 
  private:
   using Core = detail::CacheCore<Store>;
@@ -291,9 +307,8 @@ class SmartCache {
     auto& core = *core_;
     rec.strategy = Strategy::compute;
     try {
-      // Nobody joins a compute that an invalidation overtook: its value
-      // predates the invalidation, and this request started after it.
-      const auto joinable = [&core](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
+      if (core.deadlines || ctx.soft_timeout || ctx.hard_timeout)
+        if (auto bounded = compute_bounded(key, compute, ctx, eval, found, rec)) return std::move(*bounded);
       auto outcome = core.flight.run(
           key,
           [&](std::atomic<std::uint64_t>& flight_label) -> value_type {
@@ -310,13 +325,64 @@ class SmartCache {
             }
             return value;
           },
-          joinable);
+          joinable());
       return Result<value_type>{std::move(outcome.value), Strategy::compute, eval.zone, eval.vix, {}};
     } catch (...) {
       if (!found.entry || !core.usable_on_error(*found.entry, eval.policy, eval.now)) throw;
       detail::warn_throttled(detail::refresh_error_throttle(), "compute failed; serving a stale entry", key);
       return serve(std::move(*found.entry), rec.lookup, Strategy::serve_stale, eval, rec);
     }
+  }
+
+  // Nobody joins a compute that an invalidation overtook: its value predates
+  // the invalidation, and this request started after it.
+  auto joinable() const noexcept {
+    return [&core = *core_](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
+  }
+
+  // Step 4 under deadlines (docs/deadlines.md): the flight's leader hands the
+  // compute to the compute pool, and every caller waits for it until its own
+  // deadline: the soft one when a usable stale entry exists (then served
+  // stale), the hard one (then served stale, else ComputeTimeout). nullopt
+  // when no deadline applies to this request (the compute runs here).
+  template <class F>
+  std::optional<Result<value_type>> compute_bounded(std::string_view key, F& compute, const RequestContext& ctx,
+                                                    const Evaluation& eval, Found& found, RequestRecord& rec) {
+    auto& core = *core_;
+    const detail::Deadlines d = detail::deadlines_for(core.cfg, ctx);
+    const bool stale_ok = found.entry && core.usable_on_error(*found.entry, eval.policy, eval.now);
+    const std::chrono::milliseconds soft = stale_ok ? d.soft : std::chrono::milliseconds(0);
+    if (soft.count() == 0 && d.hard.count() == 0) return std::nullopt;
+    const bool hard_first = d.hard.count() > 0 && (soft.count() == 0 || d.hard <= soft);
+    const auto deadline = std::chrono::steady_clock::now() + (hard_first ? d.hard : soft);
+    const auto ticket = core.flight.enter(key, joinable());
+    std::optional<value_type> value;
+    if (ticket.leader) {
+      try {
+        value = stored_meanwhile(key, eval, found, rec);
+      } catch (...) {
+        core.flight.settle(key, ticket.call, std::nullopt, std::current_exception());
+        throw;
+      }
+      if (value)
+        core.flight.settle(key, ticket.call, value, nullptr);
+      else  // queued; a full pool throws ComputeTimeout (then served stale when usable)
+        detail::start_bounded(core_, *compute_pool_, key, compute, ticket,
+                              {eval.now, eval.policy, ctx.tags, found.store_ok}, d.hard);
+    }
+    if (!value) value = core.flight.wait_until(*ticket.call, deadline);
+    if (value) return Result<value_type>{std::move(*value), Strategy::compute, eval.zone, eval.vix, {}};
+    core.metrics.increment(hard_first ? Counter::compute_hard_timeouts : Counter::compute_soft_timeouts);
+    if (!stale_ok) throw ComputeTimeout(key, d.hard);
+    return serve(std::move(*found.entry), rec.lookup, Strategy::serve_stale, eval, rec);
+  }
+
+  template <class F>
+  void eager_refresh(std::string_view key, F& compute, const RequestContext& ctx, const Evaluation& eval,
+                     const StoredValue<value_type>& entry) noexcept {
+    if (!core_->eager_due(entry, eval.policy, eval.now)) return;
+    if (core_->schedule_refresh(key, compute, ctx, eval.vix, eval.now, entry, pool_.get()))
+      core_->metrics.increment(Counter::eager_refreshes);
   }
 
   // A request that missed just before another's compute stored its value may
@@ -356,6 +422,7 @@ class SmartCache {
 
   std::shared_ptr<Core> core_;
   std::unique_ptr<detail::ThreadPool> pool_;
+  std::unique_ptr<detail::ComputePool> compute_pool_;
 };
 
 }  // namespace smartcache

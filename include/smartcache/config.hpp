@@ -76,6 +76,37 @@ struct Config {
   /// as dropped); throwing means refused (dropped). Tasks that run after the
   /// cache is destroyed do nothing.
   std::function<void(std::function<void()>)> executor;
+
+  /// Deadlines of a foreground compute (see docs/deadlines.md); 0 = off, the
+  /// default. Soft: once it has passed and a usable stale entry exists (stale
+  /// window or stale-if-error grace), the caller is served that entry
+  /// (serve_stale) while the compute goes on and stores its result. Hard: no
+  /// caller waits longer; it gets the usable stale entry, else ComputeTimeout.
+  /// With either set, a compute runs on the built-in compute pool. A request
+  /// may override both (RequestContext::soft_timeout, hard_timeout).
+  std::chrono::milliseconds compute_soft_timeout{0};
+  std::chrono::milliseconds compute_hard_timeout{0};
+
+  /// Built-in compute pool of the deadlines: worker threads (started on the
+  /// first compute with a deadline, detached: a hung compute never blocks the
+  /// cache's destruction) and queue bound. A compute that does not fit counts
+  /// `compute_pool_rejections` and is answered stale, else ComputeTimeout
+  /// under a hard timeout, else computed on the caller's thread.
+  std::size_t compute_threads = 4;
+  std::size_t compute_queue = 256;
+
+  /// Eager refresh, in (0, 1); 0 = off, the default. A fresh hit on an entry
+  /// older than this fraction of its fresh TTL schedules the key's one
+  /// background refresh, so hot keys are refreshed before they go stale.
+  double eager_refresh_threshold = 0;
+
+  /// A background refresh scheduled longer ago than this gives up its key's
+  /// refresh slot when the next stale (or eager) hit comes, so a new refresh
+  /// can start (counted in `refreshes_abandoned`); its late result is stored
+  /// only if nothing newer landed and no invalidation overtook it.
+  /// 0 = automatic: twice the shortest non-zero (fresh TTL + stale window) of
+  /// the zone table (60 s with the default zones), see `clamped`.
+  std::chrono::milliseconds refresh_timeout{0};
 };
 
 /// `cfg` with every field brought into its allowed range; SmartCache keeps
@@ -83,8 +114,13 @@ struct Config {
 /// (NaN or above 1 -> 1, zero or below -> the smallest positive double);
 /// `ttl_jitter` in [0, 0.5] (NaN -> 0); `stale_if_error` and
 /// `refresh_retry_backoff` at least 0; `refresh_lock_ttl` at least 1 ms;
-/// `refresh_threads` and `refresh_queue` at least 1. Zone policies are
-/// clamped by `ZoneTable::set_policy` already (never negative).
+/// `refresh_threads`, `refresh_queue`, `compute_threads` and `compute_queue` at
+/// least 1; `compute_soft_timeout` and `compute_hard_timeout` at least 0 (off);
+/// `eager_refresh_threshold` in (0, 1), anything else (NaN included) -> 0
+/// (off); `refresh_timeout` zero or below -> twice the shortest non-zero
+/// (fresh TTL + stale window) of the zones (60 s if every zone is zero), then
+/// at least 1 ms. Zone policies are clamped by `ZoneTable::set_policy`
+/// already (never negative).
 ///
 /// Example: `assert(smartcache::clamped(cfg).ttl_jitter <= 0.5);`
 [[nodiscard]] inline Config clamped(Config cfg) {
@@ -97,6 +133,22 @@ struct Config {
   cfg.refresh_lock_ttl = std::max(cfg.refresh_lock_ttl, milliseconds(1));
   cfg.refresh_threads = std::max<std::size_t>(cfg.refresh_threads, 1);
   cfg.refresh_queue = std::max<std::size_t>(cfg.refresh_queue, 1);
+  cfg.compute_threads = std::max<std::size_t>(cfg.compute_threads, 1);
+  cfg.compute_queue = std::max<std::size_t>(cfg.compute_queue, 1);
+  cfg.compute_soft_timeout = std::max(cfg.compute_soft_timeout, milliseconds(0));
+  cfg.compute_hard_timeout = std::max(cfg.compute_hard_timeout, milliseconds(0));
+  const double eager = cfg.eager_refresh_threshold;
+  if (!(eager > 0.0 && eager < 1.0)) cfg.eager_refresh_threshold = 0.0;
+  if (cfg.refresh_timeout <= milliseconds(0)) {
+    constexpr milliseconds top = milliseconds::max() / 4;  // no overflow below
+    milliseconds shortest = top;
+    for (Zone z : {Zone::standard, Zone::warmup, Zone::prematch, Zone::golden, Zone::active}) {
+      const ZonePolicy p = cfg.zones.policy(z);
+      const milliseconds life = std::min(p.fresh_ttl, top) + std::min(p.stale_window, top);
+      if (life > milliseconds(0)) shortest = std::min(shortest, life);
+    }
+    cfg.refresh_timeout = shortest == top ? milliseconds(60'000) : 2 * shortest;
+  }
   return cfg;
 }
 

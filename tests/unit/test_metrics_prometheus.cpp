@@ -76,6 +76,11 @@ TEST_CASE("every seed counter maps to its series", "[prometheus]") {
   CHECK(has_line(t, "smartcache_invalidation_markets_preserved_total " + v(C::markets_preserved)));
   CHECK(has_line(t, "smartcache_latency_rejected_total " + v(C::latency_rejected)));
   CHECK(has_line(t, "smartcache_latency_unmeasured_total " + v(C::latency_unmeasured)));
+  CHECK(has_line(t, "smartcache_compute_soft_timeouts_total " + v(C::compute_soft_timeouts)));
+  CHECK(has_line(t, "smartcache_compute_hard_timeouts_total " + v(C::compute_hard_timeouts)));
+  CHECK(has_line(t, "smartcache_compute_pool_rejections_total " + v(C::compute_pool_rejections)));
+  CHECK(has_line(t, "smartcache_eager_refreshes_total " + v(C::eager_refreshes)));
+  CHECK(has_line(t, "smartcache_refreshes_abandoned_total " + v(C::refreshes_abandoned)));
   CHECK(has_line(t, "smartcache_latency_sample_ratio 1"));
 
   // The three seed keys without a series of their own (each always equals the
@@ -149,6 +154,11 @@ TEST_CASE("family names and labels follow the 0.2 naming", "[prometheus][naming]
         {"smartcache_invalidation_markets_preserved_total", "counter"},
         {"smartcache_latency_rejected_total", "counter"},
         {"smartcache_latency_unmeasured_total", "counter"},
+        {"smartcache_compute_soft_timeouts_total", "counter"},
+        {"smartcache_compute_hard_timeouts_total", "counter"},
+        {"smartcache_compute_pool_rejections_total", "counter"},
+        {"smartcache_eager_refreshes_total", "counter"},
+        {"smartcache_refreshes_abandoned_total", "counter"},
         {"smartcache_invalidation_cpu_saved_ratio", "summary"},
         {"smartcache_request_duration_seconds", "histogram"},
         {"smartcache_latency_sample_ratio", "gauge"},

@@ -59,7 +59,16 @@ namespace smartcache {
   /* negative, NaN, infinite or above-an-hour latencies not observed */              \
   X(latency_rejected, performance)                                                    \
   /* requests whose latency clock failed */                                           \
-  X(latency_unmeasured, performance)
+  X(latency_unmeasured, performance)                                                  \
+  /* deadlines: served stale at the soft timeout; past the hard timeout */            \
+  X(compute_soft_timeouts, performance)                                               \
+  X(compute_hard_timeouts, performance)                                               \
+  /* computes with a deadline the compute pool had no room for */                     \
+  X(compute_pool_rejections, performance)                                             \
+  /* background refreshes scheduled by a fresh hit (eager refresh) */                 \
+  X(eager_refreshes, swr)                                                             \
+  /* refreshes that outran refresh_timeout and gave up their key's slot */            \
+  X(refreshes_abandoned, swr)
 
 /// Every counter of the cache, in the order of SMARTCACHE_COUNTERS.
 enum class Counter : std::uint8_t {

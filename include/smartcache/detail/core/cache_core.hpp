@@ -61,6 +61,10 @@ inline LogThrottle& refresh_error_throttle() noexcept {
   static LogThrottle t(std::chrono::seconds(10));
   return t;
 }
+inline LogThrottle& refresh_watchdog_throttle() noexcept {
+  static LogThrottle t(std::chrono::seconds(10));
+  return t;
+}
 inline LogThrottle& wall_clock_throttle() noexcept {
   static LogThrottle t(std::chrono::seconds(10));
   return t;
@@ -79,7 +83,11 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   using V = value_type;
 
   CacheCore(std::shared_ptr<Store> s, Config c, CacheMetrics& m)
-      : store(std::move(s)), cfg(clamped(std::move(c))), metrics(m), jitter(cfg.ttl_jitter) {}
+      : store(std::move(s)),
+        cfg(clamped(std::move(c))),
+        metrics(m),
+        jitter(cfg.ttl_jitter),
+        deadlines(cfg.compute_soft_timeout.count() > 0 || cfg.compute_hard_timeout.count() > 0) {}
 
   // The zone's policy, shortened under a VIX warning.
   [[nodiscard]] ZonePolicy policy_for(Zone zone, VixStatus vix) const noexcept {
@@ -114,6 +122,14 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     if (now < end) return Freshness::fresh;
     if (now < end + p.stale_window) return Freshness::stale;
     return Freshness::too_stale;
+  }
+
+  // Eager refresh: is a fresh entry older than the threshold share of its fresh life?
+  [[nodiscard]] bool eager_due(const StoredValue<V>& e, ZonePolicy p, WallTime now) const noexcept {
+    const WallTime end = fresh_end(e, p);
+    if (end <= e.stored_at || now <= e.stored_at) return false;
+    using Ms = std::chrono::duration<double, std::milli>;
+    return Ms(now - e.stored_at).count() > Ms(end - e.stored_at).count() * cfg.eager_refresh_threshold;
   }
 
   // Stale-if-error: may a too-stale entry answer a request whose compute threw?
@@ -162,6 +178,8 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     std::string key;
     InvalidationGuard::Id op = 0;
     WallTime scheduled_at{};
+    WallTime seen_stored_at{};       // stored_at of the entry whose hit scheduled it
+    std::uint64_t generation = 0;    // its refresh slot (RefreshTracker)
     std::function<V()> compute;
     std::vector<std::string> tags;
     std::optional<WallTime> kickoff;
@@ -182,21 +200,28 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   // Queues at most one refresh per key (none during a failure backoff) on the
   // host's executor, else on `pool`; a refused refresh is counted, never felt
   // by the request. The task runs run_refresh; a ticket nobody ran settles
-  // itself as dropped.
+  // itself as dropped. A pending refresh older than cfg.refresh_timeout is
+  // abandoned (counted, logged) so that this one can start. `seen` is the
+  // entry the request hit. True when a refresh was handed to the executor.
   template <class F>
-  void schedule_refresh(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix,
-                        WallTime now, ThreadPool* pool) noexcept {
+  bool schedule_refresh(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix,
+                        WallTime now, const StoredValue<V>& seen, ThreadPool* pool) noexcept {
     auto& core = *this;
     std::shared_ptr<RefreshTicket> ticket;
+    RefreshTracker::Admission admission;
     try {
-      if (!core.refreshes.try_begin(key, now)) return;
+      admission = core.refreshes.begin(key, now, cfg.refresh_timeout);
     } catch (...) {
-      return;  // allocation failure: skip this refresh, a later request retries
+      return false;  // allocation failure: skip this refresh, a later request retries
     }
+    if (!admission) return false;
+    if (admission.abandoned) abandoned_refresh(key);
     try {
       ticket = std::make_shared<RefreshTicket>();
       ticket->key = std::string(key);
       ticket->scheduled_at = now;
+      ticket->seen_stored_at = seen.stored_at;
+      ticket->generation = admission.generation;
       ticket->compute = compute;
       ticket->tags = ctx.tags;
       ticket->kickoff = ctx.kickoff;
@@ -206,9 +231,9 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     } catch (...) {
       if (ticket) ticket->claimed = true;
       if (ticket && ticket->op != 0) core.guard.end(ticket->op);
-      core.refreshes.finish(key, false, now, core.cfg.refresh_retry_backoff);
+      core.refreshes.finish(key, false, now, core.cfg.refresh_retry_backoff, admission.generation);
       core.metrics.increment(Counter::swr_background_dropped);
-      return;
+      return false;
     }
     bool queued = false;
     try {
@@ -229,6 +254,29 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
       warn_throttled(refresh_error_throttle(), "executor refused a refresh", key);
     }
     if (!queued && ticket->claim()) core.drop_refresh(*ticket);
+    return queued;
+  }
+
+  // The watchdog gave a stuck refresh's slot away.
+  void abandoned_refresh(std::string_view key) noexcept {
+    metrics.increment(Counter::refreshes_abandoned);
+    warn_throttled_with(refresh_watchdog_throttle(), "background refresh outran refresh_timeout; abandoned", [&] {
+      return LogFields{{"key", std::string(key)},
+                       {"refresh_timeout_ms", std::to_string(cfg.refresh_timeout.count())}};
+    });
+  }
+
+  // Does the store hold an entry of `key` stored after `than` (another
+  // instance's refresh, or a newer compute)? A store failure counts and reads as no.
+  bool newer_in_store(std::string_view key, WallTime than, WallTime now) noexcept {
+    try {
+      auto e = store->get(key, now);
+      return e && e->stored_at > than;
+    } catch (...) {
+      metrics.increment(Counter::cache_errors);
+      warn_throttled(store_error_throttle(), "store get failed before a refresh", key);
+      return false;
+    }
   }
 
   // The executor refused or lost the refresh: forget it and count it.
@@ -236,7 +284,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     LifetimeGate::Pass pass(gate);
     if (!pass) return;
     guard.end(t.op);
-    refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff);
+    refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff, t.generation);
     metrics.increment(Counter::swr_background_dropped);
   }
 
@@ -244,7 +292,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   void run_refresh(RefreshTicket& t) noexcept {
     if (guard.poisoned(t.op)) {  // invalidated while queued: its result could not be stored
       guard.end(t.op);
-      refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff);
+      refreshes.finish(t.key, false, t.scheduled_at, cfg.refresh_retry_backoff, t.generation);
       return;
     }
     WallTime now = t.scheduled_at;
@@ -264,24 +312,11 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
       }
       if (!token) {  // another instance refreshes this key; keep serving stale
         guard.end(t.op);
-        refreshes.finish(t.key, false, now, cfg.refresh_retry_backoff);
+        refreshes.finish(t.key, false, now, cfg.refresh_retry_backoff, t.generation);
         return;
       }
     }
-    bool failed = false;
-    try {
-      V value = t.compute();
-      const ZonePolicy p = policy_for(cfg.zones.zone_for(t.kickoff, now), t.vix);
-      const PutOutcome out = put_guarded(t.key, make_entry(std::move(value), now, p, t.tags), now, t.op);
-      if (out.evictions > 0) metrics.increment(Counter::cache_evictions, out.evictions);
-      if (out.store_errors > 0) {
-        metrics.increment(Counter::cache_errors, out.store_errors);
-        failed = true;
-      }
-    } catch (...) {
-      failed = true;
-      warn_throttled(refresh_error_throttle(), "background refresh failed; stale entry kept", t.key);
-    }
+    const bool failed = !refresh_value(t, now);
     metrics.increment(failed ? Counter::swr_background_error : Counter::swr_background_success);
     if constexpr (has_refresh_lock_v<Store>) {
       try {
@@ -292,7 +327,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
       }
     }
     guard.end(t.op);
-    refreshes.finish(t.key, failed, now, cfg.refresh_retry_backoff);
+    refreshes.finish(t.key, failed, now, cfg.refresh_retry_backoff, t.generation);
   }
 
   std::shared_ptr<Store> store;
@@ -307,6 +342,31 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   // request judges freshness with this allowance so that a TTL jittered
   // upwards is honoured.
   double jitter = 0;
+  // A compute deadline is configured: misses take the bounded path (deadline.hpp).
+  bool deadlines = false;
+  // Computes queued or running on the compute pool (deadline.hpp).
+  std::atomic<std::size_t> bounded_computes{0};
+
+ private:
+  // Computes and stores t's value; false when it failed. The store is looked
+  // at first: a newer value than the stale one (another instance's refresh,
+  // or a compute here) is used as it is. A refresh the watchdog abandoned
+  // stores its late value only if nothing newer landed meanwhile.
+  bool refresh_value(RefreshTicket& t, WallTime now) noexcept {
+    try {
+      if (newer_in_store(t.key, t.seen_stored_at, now)) return true;
+      V value = t.compute();
+      if (!refreshes.holds(t.key, t.generation) && newer_in_store(t.key, t.seen_stored_at, now)) return true;
+      const ZonePolicy p = policy_for(cfg.zones.zone_for(t.kickoff, now), t.vix);
+      const PutOutcome out = put_guarded(t.key, make_entry(std::move(value), now, p, t.tags), now, t.op);
+      if (out.evictions > 0) metrics.increment(Counter::cache_evictions, out.evictions);
+      if (out.store_errors == 0) return true;
+      metrics.increment(Counter::cache_errors, out.store_errors);
+    } catch (...) {
+      warn_throttled(refresh_error_throttle(), "background refresh failed; stale entry kept", t.key);
+    }
+    return false;
+  }
 };
 
 }  // namespace smartcache::detail

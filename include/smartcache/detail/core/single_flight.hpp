@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +21,8 @@ namespace smartcache::detail {
 // Per-key in-flight computations. The first caller of run(key, f) for a key
 // (the leader) calls f; callers arriving while it runs wait and receive a copy
 // of its value, or the exception it threw. The key is free again as soon as the
-// leader finishes, so a later call computes afresh.
+// leader finishes, so a later call computes afresh. enter/settle/wait_until
+// split run() for a leader that computes on another thread.
 // Thread-safe: run may be called concurrently from any number of threads.
 template <class V>
 class SingleFlight {
@@ -45,43 +47,67 @@ class SingleFlight {
   // overtook. joinable is called under the flight's lock: it must not call back.
   template <class F, class Joinable>
   Outcome run(std::string_view key, F&& f, Joinable&& joinable) {
-    std::shared_ptr<Call> call;
-    bool leader = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto [it, inserted] = calls_.try_emplace(std::string(key));
-      if (inserted || !joinable(it->second->label.load())) {
-        it->second = std::make_shared<Call>();
-        leader = true;
-      }
-      call = it->second;
+    Ticket t = enter(key, std::forward<Joinable>(joinable));
+    if (!t.leader) {
+      Waiting waiting(waiting_);
+      return Outcome{t.call->wait(), false};
     }
-    if (!leader) {
-      struct Waiting {
-        std::atomic<std::size_t>& n;
-        explicit Waiting(std::atomic<std::size_t>& c) : n(c) { ++n; }
-        ~Waiting() { --n; }
-      } waiting(waiting_);
-      return Outcome{call->wait(), false};
-    }
-
     std::optional<V> value;
     std::exception_ptr error;
     try {
-      value.emplace(std::forward<F>(f)(call->label));
+      value.emplace(std::forward<F>(f)(t.call->label));
     } catch (...) {
       error = std::current_exception();
     }
-    {
+    settle(key, t.call, value, error);
+    if (error) std::rethrow_exception(error);
+    return Outcome{std::move(*value), true};
+  }
+
+  class Call;
+
+  // A caller's part in the call of a key: the call, and whether it leads it.
+  struct Ticket {
+    std::shared_ptr<Call> call;
+    bool leader;
+  };
+
+  // run() in parts, for a leader that computes elsewhere (the deadlines):
+  // enter() joins the running call of `key` (when joinable(label)) or starts
+  // one this caller leads; the leader must settle() it exactly once, from
+  // any thread, whatever happens; anyone may wait_until() its end.
+  template <class Joinable>
+  Ticket enter(std::string_view key, Joinable&& joinable) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto [it, inserted] = calls_.try_emplace(std::string(key));
+    bool leader = false;
+    if (inserted || !joinable(it->second->label.load())) {
+      it->second = std::make_shared<Call>();
+      leader = true;
+    }
+    return Ticket{it->second, leader};
+  }
+
+  // The leader's call is over: the key is free, its waiters get the result.
+  void settle(std::string_view key, const std::shared_ptr<Call>& call, const std::optional<V>& value,
+              std::exception_ptr error) noexcept {
+    try {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = calls_.find(std::string(key));
       if (it != calls_.end() && it->second == call) calls_.erase(it);  // not a successor's
+    } catch (...) {
+      // Only the key's copy can fail; the call stays joinable until a successor replaces it.
     }
-    // Out of the map, the call can gain no new waiter: when the leader holds
+    // Out of the map, the call can gain no new waiter: when the settler holds
     // the only reference nobody needs a copy of the value.
-    if (call.use_count() > 1) call->publish(value, error);
-    if (error) std::rethrow_exception(error);
-    return Outcome{std::move(*value), true};
+    if (call.use_count() > 1) call->publish(value, std::move(error));
+  }
+
+  // The call's value once it ended (or its exception, rethrown); nullopt when
+  // `deadline` came first.
+  std::optional<V> wait_until(Call& call, std::chrono::steady_clock::time_point deadline) {
+    Waiting waiting(waiting_);
+    return call.wait_until(deadline);
   }
 
   // Callers waiting for another's computation right now (for tests).
@@ -93,37 +119,55 @@ class SingleFlight {
     return calls_.size();
   }
 
- private:
-  struct Call {
+  class Call {
+   public:
     std::atomic<std::uint64_t> label{0};
-    std::mutex mutex;
-    std::condition_variable done_cv;
-    bool done = false;
-    std::optional<V> value;
-    std::exception_ptr error;
 
     void publish(const std::optional<V>& v, std::exception_ptr e) noexcept {
       {
-        std::lock_guard<std::mutex> lock(mutex);
-        error = std::move(e);
-        if (v && !error) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        error_ = std::move(e);
+        if (v && !error_) {
           try {
-            value.emplace(*v);
+            value_.emplace(*v);
           } catch (...) {
-            error = std::current_exception();  // waiters get the copy's failure, never hang
+            error_ = std::current_exception();  // waiters get the copy's failure, never hang
           }
         }
-        done = true;
+        done_ = true;
       }
-      done_cv.notify_all();
+      done_cv_.notify_all();
     }
 
     V wait() {
-      std::unique_lock<std::mutex> lock(mutex);
-      done_cv.wait(lock, [this] { return done; });
-      if (error) std::rethrow_exception(error);
-      return *value;
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_cv_.wait(lock, [this] { return done_; });
+      if (error_) std::rethrow_exception(error_);
+      return *value_;
     }
+
+    std::optional<V> wait_until(std::chrono::steady_clock::time_point deadline) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (!done_cv_.wait_until(lock, deadline, [this] { return done_; })) return std::nullopt;
+      if (error_) std::rethrow_exception(error_);
+      return *value_;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable done_cv_;
+    bool done_ = false;
+    std::optional<V> value_;
+    std::exception_ptr error_;
+  };
+
+ private:
+  struct Waiting {
+    std::atomic<std::size_t>& n;
+    explicit Waiting(std::atomic<std::size_t>& c) : n(c) { ++n; }
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+    ~Waiting() { --n; }
   };
 
   mutable std::mutex mutex_;

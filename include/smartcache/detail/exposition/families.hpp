@@ -88,6 +88,20 @@ inline constexpr CounterFamilySpec counter_families[] = {
      {{{"", Counter::latency_rejected}}}, 1},
     {"latency_unmeasured_total", "Requests whose latency could not be measured (clock failure).",
      "", {{{"", Counter::latency_unmeasured}}}, 1},
+    {"compute_soft_timeouts_total",
+     "Requests served a stale entry because their compute outran the soft timeout.", "",
+     {{{"", Counter::compute_soft_timeouts}}}, 1},
+    {"compute_hard_timeouts_total",
+     "Requests whose compute outran the hard timeout (served stale, else ComputeTimeout).", "",
+     {{{"", Counter::compute_hard_timeouts}}}, 1},
+    {"compute_pool_rejections_total",
+     "Computes with a deadline that found the compute pool full.", "",
+     {{{"", Counter::compute_pool_rejections}}}, 1},
+    {"eager_refreshes_total", "Background refreshes scheduled by a fresh hit on an ageing entry.",
+     "", {{{"", Counter::eager_refreshes}}}, 1},
+    {"refreshes_abandoned_total",
+     "Background refreshes that outran refresh_timeout and gave up their key's slot.", "",
+     {{{"", Counter::refreshes_abandoned}}}, 1},
 };
 
 // Counters with no series of their own: each always equals the series of the
