@@ -201,27 +201,6 @@ TEST_CASE("hard timeout for joiners: each waits its own deadline, the leader kee
   check_stats(h.stats(), {{"compute_hard_timeouts", 2}, {"strategy_compute", 3}});
 }
 
-TEST_CASE("a compute that throws before the deadline: its exception, or stale-if-error, as without deadlines",
-          "[smart_cache][deadlines]") {
-  H h;
-  h.cfg.compute_hard_timeout = 1h;  // on the compute pool, never timed out
-  auto& cache = h.make();
-  std::atomic<int> calls{0};
-  SECTION("no usable stale entry: the exception reaches the caller") {
-    const auto ctx = golden(h.wall);
-    CHECK_THROWS_WITH(cache.get_or_compute("k", smartcache_test::ThrowingCompute{&calls}, ctx), "compute failed");
-  }
-  SECTION("a usable stale entry: served stale") {
-    const auto ctx = stored_k(h, 200s);
-    auto r = cache.get_or_compute("k", smartcache_test::ThrowingCompute{&calls}, ctx);
-    CHECK(r.strategy == Strategy::serve_stale);
-    CHECK(r.value == 1);
-  }
-  CHECK(calls == 1);
-  REQUIRE(wait_for([&] { return cache.computes_pending() == 0; }));
-  check_stats(h.stats(), {{"compute_hard_timeouts", 0}, {"compute_soft_timeouts", 0}});
-}
-
 TEST_CASE("a late compute overtaken by an invalidation stores nothing", "[smart_cache][deadlines]") {
   H h;
   h.cfg.compute_hard_timeout = 10ms;
