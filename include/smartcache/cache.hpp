@@ -124,7 +124,8 @@ class SmartCache {
     if (found.entry) {
       switch (core_->classify(*found.entry, eval->policy, eval->now)) {
         case detail::Freshness::fresh:
-          if (core_->cfg.eager_refresh_threshold > 0) eager_refresh(key, compute, ctx, *eval, *found.entry);
+          if (core_->cfg.eager_refresh_threshold > 0)
+            core_->refresh_early(key, compute, ctx, eval->vix, eval->now, eval->policy, *found.entry, pool_.get());
           return serve(std::move(*found.entry), Lookup::fresh, Strategy::serve_fresh, *eval, rec);
         case detail::Freshness::stale:
           core_->schedule_refresh(key, compute, ctx, eval->vix, eval->now, *found.entry, pool_.get());
@@ -325,19 +326,13 @@ class SmartCache {
             }
             return value;
           },
-          joinable());
+          core.joinable());
       return Result<value_type>{std::move(outcome.value), Strategy::compute, eval.zone, eval.vix, {}};
     } catch (...) {
       if (!found.entry || !core.usable_on_error(*found.entry, eval.policy, eval.now)) throw;
       detail::warn_throttled(detail::refresh_error_throttle(), "compute failed; serving a stale entry", key);
       return serve(std::move(*found.entry), rec.lookup, Strategy::serve_stale, eval, rec);
     }
-  }
-
-  // Nobody joins a compute that an invalidation overtook: its value predates
-  // the invalidation, and this request started after it.
-  auto joinable() const noexcept {
-    return [&core = *core_](std::uint64_t op) { return op == 0 || !core.guard.poisoned(op); };
   }
 
   // Step 4 under deadlines (docs/deadlines.md): the flight's leader hands the
@@ -355,7 +350,7 @@ class SmartCache {
     if (soft.count() == 0 && d.hard.count() == 0) return std::nullopt;
     const bool hard_first = d.hard.count() > 0 && (soft.count() == 0 || d.hard <= soft);
     const auto deadline = std::chrono::steady_clock::now() + (hard_first ? d.hard : soft);
-    const auto ticket = core.flight.enter(key, joinable());
+    const auto ticket = core.flight.enter(key, core.joinable());
     std::optional<value_type> value;
     if (ticket.leader) {
       try {
@@ -375,14 +370,6 @@ class SmartCache {
     core.metrics.increment(hard_first ? Counter::compute_hard_timeouts : Counter::compute_soft_timeouts);
     if (!stale_ok) throw ComputeTimeout(key, d.hard);
     return serve(std::move(*found.entry), rec.lookup, Strategy::serve_stale, eval, rec);
-  }
-
-  template <class F>
-  void eager_refresh(std::string_view key, F& compute, const RequestContext& ctx, const Evaluation& eval,
-                     const StoredValue<value_type>& entry) noexcept {
-    if (!core_->eager_due(entry, eval.policy, eval.now)) return;
-    if (core_->schedule_refresh(key, compute, ctx, eval.vix, eval.now, entry, pool_.get()))
-      core_->metrics.increment(Counter::eager_refreshes);
   }
 
   // A request that missed just before another's compute stored its value may

@@ -257,6 +257,21 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     return queued;
   }
 
+  // Eager refresh: a fresh `entry` past the threshold share of its fresh life
+  // schedules the key's refresh (counted when one is queued).
+  template <class F>
+  void refresh_early(std::string_view key, F& compute, const RequestContext& ctx, VixStatus vix, WallTime now,
+                     ZonePolicy p, const StoredValue<V>& entry, ThreadPool* pool) noexcept {
+    if (eager_due(entry, p, now) && schedule_refresh(key, compute, ctx, vix, now, entry, pool))
+      metrics.increment(Counter::eager_refreshes);
+  }
+
+  // Nobody joins a compute that an invalidation overtook: its value predates
+  // the invalidation, and a request that started after it would get it.
+  [[nodiscard]] auto joinable() const noexcept {
+    return [this](std::uint64_t op) { return op == 0 || !guard.poisoned(op); };
+  }
+
   // The watchdog gave a stuck refresh's slot away.
   void abandoned_refresh(std::string_view key) noexcept {
     metrics.increment(Counter::refreshes_abandoned);
