@@ -10,7 +10,7 @@ Fails (exit 1, one line per problem) when
   - a layer reaches one it must not, directly or through other headers:
       recording (metrics/ except the writers, detail/metrics/) -> any exposition
         (detail/exposition/, metrics/{prometheus,openmetrics,negotiation}.hpp);
-      stores (stores/, detail/memory/, detail/redis/) -> the cache
+      stores (stores/, detail/{memory,redis,tiered}/) -> the cache
         (cache.hpp, detail/core/);
       policy.hpp, types.hpp, config.hpp, request.hpp -> stores, the cache, metrics.
 Prints the number of headers and edges when everything holds.
@@ -82,7 +82,8 @@ def is_exposition(h):
 def is_recording(h):
     return (h.startswith("smartcache/metrics/") and not is_exposition(h)) or h.startswith("smartcache/detail/metrics/")
 def is_store(h):
-    return h.startswith(("smartcache/stores/", "smartcache/detail/memory/", "smartcache/detail/redis/"))
+    return h.startswith(("smartcache/stores/", "smartcache/detail/memory/", "smartcache/detail/redis/",
+                         "smartcache/detail/tiered/"))
 def is_cache(h):
     return h == "smartcache/cache.hpp" or h.startswith("smartcache/detail/core/")
 vocabulary = {"smartcache/policy.hpp", "smartcache/types.hpp", "smartcache/config.hpp", "smartcache/request.hpp"}

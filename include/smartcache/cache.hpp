@@ -292,6 +292,7 @@ class SmartCache {
   static Result<value_type> serve(StoredValue<value_type>&& e, Lookup lookup, Strategy s,
                                   const Evaluation& eval, RequestRecord& rec) {
     rec.lookup = lookup;
+    rec.tier = e.tier;
     rec.strategy = s;
     const auto age = eval.now > e.stored_at
                          ? std::chrono::duration_cast<std::chrono::milliseconds>(eval.now - e.stored_at)

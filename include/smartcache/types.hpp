@@ -33,6 +33,10 @@ enum class Lookup {
   miss,       ///< no entry
 };
 
+/// Which tier of a tiered store answered a lookup (TieredStore: its
+/// in-process memory tier or Redis); `none` for a store without tiers.
+enum class Tier : unsigned char { none, memory, redis };
+
 inline constexpr std::size_t vix_status_count = 3;
 inline constexpr std::size_t zone_count = 5;
 inline constexpr std::size_t strategy_count = 4;
@@ -43,6 +47,7 @@ inline constexpr std::string_view vix_status_names[] = {"normal", "warning", "pa
 inline constexpr std::string_view zone_names[] = {"standard", "warmup", "prematch", "golden", "active"};
 inline constexpr std::string_view strategy_names[] = {"bypass", "compute", "serve_stale", "serve_fresh"};
 inline constexpr std::string_view lookup_names[] = {"none", "fresh", "stale", "too_stale", "miss"};
+inline constexpr std::string_view tier_names[] = {"none", "memory", "redis"};
 
 static_assert(sizeof(vix_status_names) / sizeof(vix_status_names[0]) == vix_status_count);
 static_assert(sizeof(zone_names) / sizeof(zone_names[0]) == zone_count);
@@ -66,6 +71,10 @@ template <std::size_t N, class E>
 }
 [[nodiscard]] constexpr std::string_view to_string(Lookup l) noexcept {
   return detail::enum_name(detail::lookup_names, l);
+}
+
+[[nodiscard]] constexpr std::string_view to_string(Tier t) noexcept {
+  return detail::enum_name(detail::tier_names, t);
 }
 
 /// Parses "normal" / "warning" / "panic"; nullopt for anything else.

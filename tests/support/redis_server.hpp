@@ -187,6 +187,15 @@ class RedisServer {
   /// Abrupt stop: SIGKILL to our child, as a crash would.
   void kill() { terminate(SIGKILL); }
 
+  /// Freezes the server (SIGSTOP): it keeps its connections and answers
+  /// nothing, as a hung server would, until resume() (SIGCONT).
+  void pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
+
   /// Starts again on the same port (data is gone: persistence is off).
   void start() {
     if (pid_ > 0) return;
@@ -247,6 +256,7 @@ class RedisServer {
   void terminate(int sig) {
     if (pid_ <= 0) return;
     ::kill(pid_, sig);
+    ::kill(pid_, SIGCONT);  // a paused server handles its SIGTERM
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     int status = 0;
     while (::waitpid(pid_, &status, WNOHANG) == 0) {

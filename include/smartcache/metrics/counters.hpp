@@ -68,7 +68,19 @@ namespace smartcache {
   /* background refreshes scheduled by a fresh hit (eager refresh) */                 \
   X(eager_refreshes, swr)                                                             \
   /* refreshes that outran refresh_timeout and gave up their key's slot */            \
-  X(refreshes_abandoned, swr)
+  X(refreshes_abandoned, swr)                                                         \
+  /* TieredStore: hits answered by each tier (counted from StoredValue::tier) */      \
+  X(tier_memory_hits, cache)                                                          \
+  X(tier_redis_hits, cache)                                                           \
+  /* TieredStore: invalidation messages received on the notification connection */   \
+  X(tier_notifications, cache)                                                        \
+  /* TieredStore: memory-tier clears by cause (flush seen; connection lost; */        \
+  /* heartbeat unanswered) */                                                         \
+  X(tier_clears_flush, cache)                                                         \
+  X(tier_clears_disconnect, cache)                                                    \
+  X(tier_clears_heartbeat, cache)                                                     \
+  /* TieredStore: notification subscriptions re-established after a loss */           \
+  X(tier_reconnects, cache)
 
 /// Every counter of the cache, in the order of SMARTCACHE_COUNTERS.
 enum class Counter : std::uint8_t {

@@ -223,6 +223,8 @@ class CacheMetrics {
     if (r.zone) ++lifetime[zone_counter(*r.zone)];
     if (const auto l = static_cast<std::size_t>(r.lookup); l < detail::lookup_count)
       ++st.lookups[l];  // folded into the lookup's counters by readers
+    if (r.tier != Tier::none)
+      ++lifetime[index(r.tier == Tier::memory ? Counter::tier_memory_hits : Counter::tier_redis_hits)];
     if (r.store_errors != 0) lifetime[index(Counter::cache_errors)] += r.store_errors;
     if (r.evictions != 0) lifetime[index(Counter::cache_evictions)] += r.evictions;
     if (r.latency_unmeasured) ++lifetime[index(Counter::latency_unmeasured)];

@@ -16,6 +16,7 @@ struct RequestRecord {
   std::optional<VixStatus> vix;  ///< nullopt: VIX not evaluated (cache disabled)
   std::optional<Zone> zone;      ///< nullopt: zone not evaluated
   Lookup lookup = Lookup::none;
+  Tier tier = Tier::none;          ///< the store tier that answered a hit (TieredStore)
   std::uint32_t store_errors = 0;  ///< store calls that failed while serving it
   std::uint32_t evictions = 0;     ///< entries the store evicted for its put
   /// The measured latency, to observe as given (the caller sampled it with

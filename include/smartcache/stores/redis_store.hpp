@@ -22,6 +22,7 @@
 #include <smartcache/detail/redis/pool.hpp>
 #include <smartcache/detail/redis/scripts.hpp>
 #include <smartcache/detail/redis/seq_memo.hpp>
+#include <smartcache/detail/memory/key_hash.hpp>
 #include <smartcache/log.hpp>
 #include <smartcache/stores/store.hpp>
 
@@ -190,14 +191,23 @@ class RedisStore {
   /// Example:
   ///   store.put("odds:42", entry, std::chrono::system_clock::now());
   std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {
-    return guarded([&]() -> std::size_t {
+    (void)write(key, std::move(entry), now);
+    return 0;
+  }
+
+  /// `put` that says what it did: the digest of the frame written
+  /// (frame_digest), or nullopt when nothing was written (the entry was past
+  /// stale_until, or an invalidation overtook its compute). TieredStore uses
+  /// it to fill its memory tier only with what Redis holds.
+  std::optional<std::uint64_t> write(std::string_view key, Entry<V> entry, WallTime now) {
+    return guarded([&]() -> std::optional<std::uint64_t> {
       const std::string seen = detail::SeqMemo::take(this, key);
       if (entry.tags.size() > max_tags_per_entry)
         throw StoreError("smartcache: redis put: " + std::to_string(entry.tags.size()) +
                          " tags exceed the limit of " + std::to_string(max_tags_per_entry) +
                          " per entry (one put would stall Redis for every client)");
       const auto remaining = entry.stale_until - now;
-      if (remaining <= WallTime::duration::zero()) return 0;
+      if (remaining <= WallTime::duration::zero()) return std::nullopt;
       auto px = std::chrono::ceil<std::chrono::milliseconds>(remaining);
       const std::string frame = detail::encode_entry<Codec>(entry);
       const std::string k = entry_key(key);
@@ -205,7 +215,7 @@ class RedisStore {
       if (entry.tags.empty() && seen.empty()) {
         auto conn = pool_.acquire();
         detail::RedisConnection::expect_ok(conn->command({"SET", k, frame, "PX", px_text}), "SET");
-        return 0;
+        return frame_digest(frame);
       }
       std::vector<std::string> tags = std::move(entry.tags);
       std::sort(tags.begin(), tags.end());
@@ -228,8 +238,9 @@ class RedisStore {
         auto conn = pool_.acquire();
         reply = detail::run_script(*conn, detail::put_script(), std::move(args));
       }
+      if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) return std::nullopt;  // overtaken
       if (reply->type == REDIS_REPLY_STRING) note_foreign_type(k, std::string(reply->str, reply->len));
-      return 0;
+      return frame_digest(frame);
     });
   }
 
@@ -249,8 +260,16 @@ class RedisStore {
   /// Example:
   ///   store.erase_tagged("match:42", {"corners", "cards"});
   std::size_t erase_tagged(std::string_view scope, const std::vector<std::string>& any_of) {
-    if (scope.empty() && any_of.empty()) return 0;
-    return guarded([&]() -> std::size_t {
+    return erase_tagged_keys(scope, any_of).size();
+  }
+
+  /// `erase_tagged` that returns the keys it erased (as given to put, without
+  /// the prefix), in no particular order.
+  ///
+  /// Example: `for (auto& k : store.erase_tagged_keys("match:42", {})) forget(k);`
+  std::vector<std::string> erase_tagged_keys(std::string_view scope, const std::vector<std::string>& any_of) {
+    if (scope.empty() && any_of.empty()) return {};
+    return guarded([&]() -> std::vector<std::string> {
       std::vector<std::string> keys;
       std::vector<std::string_view> names;
       if (!scope.empty()) {
@@ -272,7 +291,18 @@ class RedisStore {
       args.emplace_back(window);
       auto conn = pool_.acquire();
       auto reply = detail::run_script(*conn, detail::erase_tagged_script(), std::move(args));
-      return static_cast<std::size_t>(integer_reply(reply, "erase_tagged"));
+      if (reply->type != REDIS_REPLY_ARRAY) throw StoreError("smartcache: redis erase_tagged: not an array");
+      const std::string entry_prefix = entry_key("");
+      std::vector<std::string> erased;
+      erased.reserve(reply->elements);
+      for (std::size_t i = 0; i < reply->elements; ++i) {
+        const redisReply* e = reply->element[i];
+        if (e->type != REDIS_REPLY_STRING) continue;
+        std::string_view name(e->str, e->len);
+        if (name.substr(0, entry_prefix.size()) == entry_prefix) name.remove_prefix(entry_prefix.size());
+        erased.emplace_back(name);
+      }
+      return erased;
     });
   }
 
@@ -321,6 +351,42 @@ class RedisStore {
            });
       return seen.size();
     });
+  }
+
+  /// The digest (frame_digest) of the frame stored under each key, 0 where
+  /// there is none (absent, expired, or another Redis type). One MGET.
+  /// TieredStore checks with it that what its memory tier holds is what
+  /// Redis holds.
+  [[nodiscard]] std::vector<std::uint64_t> frame_digests(const std::vector<std::string>& keys) {
+    if (keys.empty()) return {};
+    return guarded([&]() -> std::vector<std::uint64_t> {
+      std::vector<std::string> names;
+      names.reserve(keys.size());
+      for (const auto& k : keys) names.push_back(entry_key(k));
+      detail::Command args{"MGET"};
+      args.insert(args.end(), names.begin(), names.end());
+      detail::ReplyPtr reply;
+      {
+        auto conn = pool_.acquire();
+        reply = conn->command(args);
+      }
+      detail::RedisConnection::throw_if_error(reply, "MGET");
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != keys.size())
+        throw StoreError("smartcache: redis MGET: unexpected reply");
+      std::vector<std::uint64_t> digests(keys.size(), 0);
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const redisReply* v = reply->element[i];
+        if (v->type == REDIS_REPLY_STRING) digests[i] = frame_digest(std::string_view(v->str, v->len));
+      }
+      return digests;
+    });
+  }
+
+  /// A 64-bit digest of a stored frame (never 0): what tells two writes of
+  /// one key apart.
+  [[nodiscard]] static std::uint64_t frame_digest(std::string_view frame) noexcept {
+    const std::uint64_t h = detail::key_hash(frame);
+    return h == 0 ? 1 : h;
   }
 
   /// Distributed refresh lock: a token when this caller now owns the refresh

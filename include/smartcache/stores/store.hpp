@@ -37,6 +37,9 @@ struct StoredValue {
   WallTime stored_at{};
   WallTime fresh_until{};  ///< served as fresh before this instant
   WallTime stale_until{};  ///< served stale (and refreshed) before this instant; gone after
+  /// Which tier answered (a tiered store sets it; SmartCache counts hits by
+  /// tier from it); Tier::none for a store without tiers.
+  Tier tier = Tier::none;
 };
 
 /// Thrown by a store that cannot do its job (Redis down, timeout, corrupt

@@ -102,6 +102,24 @@ inline constexpr CounterFamilySpec counter_families[] = {
     {"refreshes_abandoned_total",
      "Background refreshes that outran refresh_timeout and gave up their key's slot.", "",
      {{{"", Counter::refreshes_abandoned}}}, 1},
+    {"tier_hits_total", "Hits by the store tier that answered them (TieredStore: memory or redis).",
+     label_tier,
+     {{{to_string(Tier::memory), Counter::tier_memory_hits}, {to_string(Tier::redis), Counter::tier_redis_hits}}},
+     2},
+    {"tier_notifications_total",
+     "Invalidation messages a TieredStore received from Redis (each names one or more keys).", "",
+     {{{"", Counter::tier_notifications}}}, 1},
+    {"tier_clears_total",
+     "Times a TieredStore cleared its memory tier, by cause: a flush seen in Redis, the "
+     "notification connection lost, its heartbeat unanswered.",
+     label_cause,
+     {{{"flush", Counter::tier_clears_flush},
+       {"disconnect", Counter::tier_clears_disconnect},
+       {"heartbeat", Counter::tier_clears_heartbeat}}},
+     3},
+    {"tier_reconnects_total",
+     "Times a TieredStore re-established its notification subscription after losing it.", "",
+     {{{"", Counter::tier_reconnects}}}, 1},
 };
 
 // Counters with no series of their own: each always equals the series of the

@@ -54,7 +54,8 @@ constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// The label names that partition a family's series (one vocabulary for all
 /// families): a lookup's or a refresh's `result`, the request's `vix` status,
-/// its `zone`, its `strategy`. A constant label of one of these names cannot
+/// its `zone`, its `strategy`, a tiered store's `tier` and the `cause` of a
+/// memory-tier clear. A constant label of one of these names cannot
 /// sit beside it on that family's series.
 inline constexpr std::string_view label_result = "result";
 inline constexpr std::string_view label_vix = "vix";
@@ -63,8 +64,10 @@ inline constexpr std::string_view label_strategy = "strategy";
 /// The `strategy` label value of the latency series recorded without a
 /// strategy (`CacheMetrics::record_latency`); the others are to_string(Strategy).
 inline constexpr std::string_view strategy_unspecified = "unspecified";
-inline constexpr std::string_view partition_labels[] = {label_result, label_vix, label_zone,
-                                                        label_strategy};
+inline constexpr std::string_view label_tier = "tier";    ///< a TieredStore's tier
+inline constexpr std::string_view label_cause = "cause";  ///< why a memory tier was cleared
+inline constexpr std::string_view partition_labels[] = {label_result, label_vix,  label_zone,
+                                                        label_strategy, label_tier, label_cause};
 
 /// Why a constant label cannot be exported ("" when it can): an invalid
 /// name, a name reserved for the exposition (`__*`, `le`, `quantile`), or one

@@ -181,6 +181,10 @@ class RedisConnection {
     return !ctx_ || ctx_->err != 0 || !refused_.empty();
   }
 
+  /// The hiredis context, for a caller that reads replies itself (the
+  /// notification listener polls its socket). Stays owned by this object.
+  [[nodiscard]] redisContext* raw() const noexcept { return ctx_.get(); }
+
   /// True once the server answered a command on this connection (with any
   /// reply, an ordinary error reply included).
   [[nodiscard]] bool answered() const noexcept { return answered_; }

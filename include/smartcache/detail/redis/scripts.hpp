@@ -193,7 +193,7 @@ return 1
 // the any-of sets); each candidate's stored frame is then checked for the
 // tags it carries NOW, because a tag set may still list a key that was since
 // rewritten with other tags. Erased keys and stale memberships leave the
-// passed sets; the number of entries unlinked is returned. Frame layout:
+// passed sets; the names of the entries unlinked are returned. Frame layout:
 // version byte 1, three i64, u32 tag count, (u32 length, bytes) per tag.
 inline constexpr std::string_view erase_tagged_script_source =
     SMARTCACHE_REDIS_LUA_BUMP_SEQUENCE("KEYS[#KEYS - 1]", "ARGV[#ARGV]") R"lua(
@@ -251,7 +251,7 @@ else
     end
   end
 end
-local erased = 0
+local erased = {}
 for _, m in ipairs(candidates) do
   local v = redis.call('GET', m)
   local tags = nil
@@ -272,7 +272,7 @@ for _, m in ipairs(candidates) do
       end
     end
   end
-  if match then erased = erased + redis.call('UNLINK', m) end
+  if match and redis.call('UNLINK', m) > 0 then erased[#erased + 1] = m end
   for i = 1, k do
     if gone or match or not tags[ARGV[i + 1]] then redis.call('SREM', KEYS[i], m) end
   end
