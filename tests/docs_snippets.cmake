@@ -24,6 +24,7 @@ set(_smartcache_doc_pages
   docs/deadlines.md
   docs/configuration.md
   docs/stores.md
+  docs/tiered-store.md
   docs/metrics.md
   docs/monitoring.md
   docs/guarantees.md

@@ -134,14 +134,18 @@ class FillGuard {
   }
 
   /// Everything changed (a flush, a lost subscription, a clear): bumps the
-  /// epoch and runs `clear()` with every lock held; nothing stays pending.
+  /// epoch, then takes each lock in turn (so every fill that passed its check
+  /// before the bump has finished, and none after it can pass), dropping the
+  /// pending own writes, and then runs `clear()`. One lock at a time: a
+  /// fill that starts after the bump is refused by the epoch, not by a lock.
   template <class Clear>
   void invalidate_all(Clear&& clear) {
     epoch_.fetch_add(1, std::memory_order_acq_rel);
-    for (auto& m : locks_) m.lock();
-    for (auto& p : pending_) p.clear();
+    for (std::size_t i = 0; i < lock_count; ++i) {
+      std::lock_guard<std::mutex> lock(locks_[i]);
+      pending_[i].clear();
+    }
     clear();
-    for (std::size_t i = lock_count; i-- > 0;) locks_[i].unlock();
   }
 
   /// Keys with an own write waiting for verification (for tests and checks).
