@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <smartcache/redis_store.hpp>
+#include <smartcache/tiered_store.hpp>
 #include <smartcache/cache.hpp>
 
 #include "../tests/support/redis_server.hpp"
@@ -264,6 +265,68 @@ void BM_RedisStorePutTags(benchmark::State& state) {
 
 }  // namespace
 
+// TieredStore. Targets: a memory-tier fresh hit through SmartCache <= 1.3x a
+// fresh hit through SmartCache<MemoryStore> of the same value; a Redis-tier
+// hit (memory miss, Redis read, fill) <= 1.2x BM_RedisStoreGet.
+using Tiered = smartcache::TieredStore<std::string>;
+
+smartcache::TieredOptions tiered_options(std::string prefix, std::size_t capacity) {
+  smartcache::TieredOptions o;
+  o.redis = options(std::move(prefix));
+  o.memory_capacity = capacity;
+  o.memory_max_ttl = 1h;
+  return o;
+}
+
+template <class S>
+void fresh_hits(benchmark::State& state, std::shared_ptr<S> store) {
+  smartcache::CacheMetrics metrics;
+  smartcache::SmartCache<S> cache(store, smartcache::Config{}, metrics);
+  const std::string value = payload(state.range(0));
+  const smartcache::RequestContext ctx{{"match:1", "btts"}, std::nullopt, {}};
+  (void)cache.get_or_compute("k", [&] { return value; }, ctx);
+  for (auto _ : state) {
+    auto r = cache.get_or_compute("k", [&] { return value; }, ctx);
+    benchmark::DoNotOptimize(r.value.data());
+  }
+  const auto st = metrics.get_stats();
+  if (st.strategy_compute > 1) state.SkipWithError("not every request was a fresh hit");
+}
+
+void BM_MemoryStoreCacheHit(benchmark::State& state) {
+  fresh_hits(state, std::make_shared<smartcache::MemoryStore<std::string>>(1000));
+}
+
+void BM_TieredMemoryTierHit(benchmark::State& state) {
+  auto store = std::make_shared<Tiered>(tiered_options("bench:tiered:", 1000));
+  if (!store->coherent()) {
+    state.SkipWithError("no notification subscription");
+    return;
+  }
+  fresh_hits(state, store);
+}
+
+// Two keys in a one-entry memory tier: every get misses it, reads Redis and fills.
+void BM_TieredRedisTierHit(benchmark::State& state) {
+  Tiered store(tiered_options("bench:tiered2:", 1));
+  const auto now = std::chrono::system_clock::now();
+  store.put("a", bench_entry(state.range(0), now), now);
+  store.put("b", bench_entry(state.range(0), now), now);
+  bool flip = false;
+  for (auto _ : state) {
+    flip = !flip;
+    auto got = store.get(flip ? "a" : "b", now);
+    if (!got || got->tier != smartcache::Tier::redis) {
+      state.SkipWithError("not a Redis-tier hit");
+      break;
+    }
+    benchmark::DoNotOptimize(got->value.data());
+  }
+}
+
+BENCHMARK(BM_MemoryStoreCacheHit)->Arg(64);
+BENCHMARK(BM_TieredMemoryTierHit)->Arg(64);
+BENCHMARK(BM_TieredRedisTierHit)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RawHiredisGet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RedisStoreGet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_SmartCacheFreshHit)->Arg(64)->Arg(4096);

@@ -159,6 +159,10 @@ TEST_CASE("family names and labels follow the 0.2 naming", "[prometheus][naming]
         {"smartcache_compute_pool_rejections_total", "counter"},
         {"smartcache_eager_refreshes_total", "counter"},
         {"smartcache_refreshes_abandoned_total", "counter"},
+        {"smartcache_tier_hits_total", "counter"},
+        {"smartcache_tier_notifications_total", "counter"},
+        {"smartcache_tier_clears_total", "counter"},
+        {"smartcache_tier_reconnects_total", "counter"},
         {"smartcache_invalidation_cpu_saved_ratio", "summary"},
         {"smartcache_request_duration_seconds", "histogram"},
         {"smartcache_latency_sample_ratio", "gauge"},
@@ -176,8 +180,8 @@ TEST_CASE("family names and labels follow the 0.2 naming", "[prometheus][naming]
     }
   }
 
-  SECTION("one label vocabulary: result, vix, zone, strategy (and le on buckets)") {
-    const std::set<std::string> vocabulary = {"result", "vix", "zone", "strategy"};
+  SECTION("one label vocabulary: result, vix, zone, strategy, tier, cause (and le on buckets)") {
+    const std::set<std::string> vocabulary = {"result", "vix", "zone", "strategy", "tier", "cause"};
     std::set<std::string> used;
     for (const auto& s : smartcache_test::exposition_samples(t)) {
       CAPTURE(s.name);
