@@ -266,8 +266,7 @@ void BM_RedisStorePutTags(benchmark::State& state) {
 }  // namespace
 
 // TieredStore. Targets: a memory-tier fresh hit through SmartCache <= 1.3x a
-// fresh hit through SmartCache<MemoryStore> of the same value; a Redis-tier
-// hit (memory miss, Redis read, fill) <= 1.2x BM_RedisStoreGet.
+// fresh hit through SmartCache<MemoryStore> of the same value.
 using Tiered = smartcache::TieredStore<std::string>;
 
 smartcache::TieredOptions tiered_options(std::string prefix, std::size_t capacity) {
@@ -306,27 +305,8 @@ void BM_TieredMemoryTierHit(benchmark::State& state) {
   fresh_hits(state, store);
 }
 
-// Two keys in a one-entry memory tier: every get misses it, reads Redis and fills.
-void BM_TieredRedisTierHit(benchmark::State& state) {
-  Tiered store(tiered_options("bench:tiered2:", 1));
-  const auto now = std::chrono::system_clock::now();
-  store.put("a", bench_entry(state.range(0), now), now);
-  store.put("b", bench_entry(state.range(0), now), now);
-  bool flip = false;
-  for (auto _ : state) {
-    flip = !flip;
-    auto got = store.get(flip ? "a" : "b", now);
-    if (!got || got->tier != smartcache::Tier::redis) {
-      state.SkipWithError("not a Redis-tier hit");
-      break;
-    }
-    benchmark::DoNotOptimize(got->value.data());
-  }
-}
-
 BENCHMARK(BM_MemoryStoreCacheHit)->Arg(64);
 BENCHMARK(BM_TieredMemoryTierHit)->Arg(64);
-BENCHMARK(BM_TieredRedisTierHit)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RawHiredisGet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_RedisStoreGet)->Arg(64)->Arg(4096);
 BENCHMARK(BM_SmartCacheFreshHit)->Arg(64)->Arg(4096);
