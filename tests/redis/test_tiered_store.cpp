@@ -63,6 +63,14 @@ struct Node {
   }
 };
 
+// Puts through `writer` and waits until `reader` got that write's notification
+// (one write, one message), so that it cannot overtake `reader`'s next fill.
+void put_seen(Node& writer, Node& reader, const std::string& k, Entry<std::string> e) {
+  const auto seen = reader.count(Counter::tier_notifications);
+  writer.store.put(k, std::move(e), now());
+  REQUIRE(eventually([&] { return reader.count(Counter::tier_notifications) > seen; }));
+}
+
 }  // namespace
 
 TEST_CASE("a get answers from Redis once, then from the memory tier", "[redis][tiered]") {
@@ -70,7 +78,7 @@ TEST_CASE("a get answers from Redis once, then from the memory tier", "[redis][t
   Node a(redis->port()), b(redis->port());
   REQUIRE(a.store.coherent());
   REQUIRE(b.store.coherent());
-  a.store.put("k", entry("v1"), now());
+  put_seen(a, b, "k", entry("v1"));
   CHECK(b.tier("k") == Tier::redis);
   CHECK(b.tier("k") == Tier::memory);
   CHECK(b.value("k") == "v1");
@@ -91,7 +99,7 @@ TEST_CASE("own writes stay in the memory tier after their notification comes bac
 TEST_CASE("a write by another instance reaches every memory tier", "[redis][tiered]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   Node a(redis->port()), b(redis->port());
-  a.store.put("k", entry("v1"), now());
+  put_seen(a, b, "k", entry("v1"));
   REQUIRE(b.value("k") == "v1");
   REQUIRE(b.tier("k") == Tier::memory);
   a.store.put("k", entry("v2"), now());
@@ -118,8 +126,8 @@ TEST_CASE("writes by redis-cli, expiry and deletes reach the memory tier", "[red
 TEST_CASE("a tag invalidation on one instance empties every memory tier of those keys", "[redis][tiered]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   Node a(redis->port()), b(redis->port());
-  a.store.put("m42:corners", entry("c", {"match:42", "corners"}), now());
-  a.store.put("m42:cards", entry("d", {"match:42", "cards"}), now());
+  put_seen(a, b, "m42:corners", entry("c", {"match:42", "corners"}));
+  put_seen(a, b, "m42:cards", entry("d", {"match:42", "cards"}));
   REQUIRE(b.value("m42:corners") == "c");
   REQUIRE(b.value("m42:cards") == "d");
   REQUIRE(a.settled());
@@ -157,7 +165,7 @@ TEST_CASE("a fill that a notification overtook does not stay in the memory tier"
       REQUIRE(eventually([&] { return counter(*b_metrics, Counter::tier_notifications) > seen; }));
     };
   });
-  a.store.put("k", entry("v1"), now());
+  put_seen(a, b, "k", entry("v1"));
   armed = true;
   CHECK(b.value("k") == "v1");  // read before the write: served, not kept
   CHECK(b.store.memory_size() == 0);
@@ -176,8 +184,9 @@ TEST_CASE("a dropped notification connection clears and bypasses the memory tier
   REQUIRE(eventually([&] { return a.count(Counter::tier_clears_disconnect) == 1; }));
   CHECK(a.store.memory_size() == 0);
   // Back after the reconnect backoff (10 ms), counted; the memory tier refills.
-  REQUIRE(eventually([&] { return a.store.coherent(); }));
-  CHECK(a.count(Counter::tier_reconnects) == 1);
+  // (The reconnect is counted after the tier is back in use: wait on the count.)
+  REQUIRE(eventually([&] { return a.count(Counter::tier_reconnects) == 1; }));
+  CHECK(a.store.coherent());
   CHECK(a.tier("k") == Tier::redis);
   CHECK(a.tier("k") == Tier::memory);
 }
@@ -188,12 +197,13 @@ TEST_CASE("while notifications are down every get reads Redis", "[redis][tiered]
   a.store.put("k", entry("v1"), now());
   REQUIRE(b.value("k") == "v1");
   redis->kill();
-  REQUIRE(eventually([&] { return !b.store.coherent(); }));
-  CHECK(b.count(Counter::tier_clears_disconnect) == 1);
+  // The count is the last step of the listener's report (bypass, clear, count).
+  REQUIRE(eventually([&] { return b.count(Counter::tier_clears_disconnect) == 1; }));
+  CHECK_FALSE(b.store.coherent());
   CHECK(b.store.memory_size() == 0);
   redis->start();  // empty: persistence is off
-  REQUIRE(eventually([&] { return b.store.coherent(); }, 10s));
-  CHECK(b.count(Counter::tier_reconnects) == 1);
+  REQUIRE(eventually([&] { return b.count(Counter::tier_reconnects) == 1; }, 10s));
+  CHECK(b.store.coherent());
   CHECK(eventually([&] {
     try {
       return !b.value("k").has_value();
@@ -243,6 +253,8 @@ TEST_CASE("SmartCache over TieredStore counts hits by tier", "[redis][tiered][ca
     Node other(redis->port());
     other.store.put("odds:1", entry("1.85"), now());
   }
+  // The write's notification has reached this store: it cannot overtake the fill below.
+  REQUIRE(eventually([&] { return counter(metrics, Counter::tier_notifications) >= 1; }));
   CHECK(cache.get_or_compute("odds:1", [] { return std::string("computed"); }).value == "1.85");
   CHECK(cache.get_or_compute("odds:1", [] { return std::string("computed"); }).value == "1.85");
   const auto s = metrics.get_stats();
