@@ -96,6 +96,33 @@ TEST_CASE("own writes stay in the memory tier after their notification comes bac
   CHECK(a.value("k") == "mine");
 }
 
+// MGET calls the server has run (INFO commandstats).
+long mget_calls(int port) {
+  auto reply = redis_raw_connection(port).command({"INFO", "commandstats"});
+  const std::string info(reply->str, reply->len);
+  const std::string field = "cmdstat_mget:calls=";
+  const auto at = info.find(field);
+  return at == std::string::npos ? 0 : std::stol(info.substr(at + field.size()));
+}
+
+TEST_CASE("own-write checks are batched: a burst of writes costs a few reads, not one each", "[redis][tiered]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  // One check at once (the first), then only full batches of 10: the
+  // interval is too long to end during the test.
+  Node a(redis->port(), [](TieredOptions& o) {
+    o.own_write_check_interval = std::chrono::hours(1);
+    o.own_write_check_batch = 10;
+  });
+  const long before = mget_calls(redis->port());
+  for (int i = 0; i < 100; ++i) a.store.put("k" + std::to_string(i), entry("v"), now());
+  REQUIRE(eventually([&] { return a.store.pending_verifications() < 10; }));
+  const long checks = mget_calls(redis->port()) - before;
+  CHECK(checks >= 1);
+  CHECK(checks <= 11);  // one check per write would be 100
+  CHECK(a.store.memory_size() == 100);  // checked or waiting: every own write stays
+  CHECK(a.tier("k99") == Tier::memory);
+}
+
 TEST_CASE("a write by another instance reaches every memory tier", "[redis][tiered]") {
   SMARTCACHE_REQUIRE_REDIS(redis);
   Node a(redis->port()), b(redis->port());

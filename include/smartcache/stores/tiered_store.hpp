@@ -47,6 +47,15 @@ struct TieredOptions {
   /// and bypassed until the subscription is back.
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds heartbeat_timeout{250};
+  /// An own write stays in the memory tier when its notification comes back,
+  /// once Redis is seen to still hold it: one MGET checks every write
+  /// waiting. The listener runs such a check at most once per this interval
+  /// (at once after a quiet interval; sooner when own_write_check_batch keys
+  /// wait), so a burst of writes costs Redis a few reads, not one per write.
+  /// A foreign write to a key this instance wrote within the interval may be
+  /// seen up to this much later.
+  std::chrono::milliseconds own_write_check_interval{5};
+  std::size_t own_write_check_batch = 256;
   /// Where the store counts its notifications, clears and reconnects (hits
   /// by tier are counted by SmartCache in its own metrics): give it the
   /// CacheMetrics your SmartCache records into. nullptr: global_metrics().
@@ -231,14 +240,14 @@ class TieredStore {
     void keys_changed(const std::vector<std::string_view>& keys) override {
       s_.metrics_->increment(Counter::tier_notifications);
       for (const auto k : keys)
-        if (s_.guard_.notified(k, [&] { (void)s_.memory_.erase(k); })) s_.to_verify_.emplace_back(k);
+        if (s_.guard_.notified(k, [&] { (void)s_.memory_.erase(k); })) s_.to_verify(std::string(k));
     }
     void flushed() override {
       s_.metrics_->increment(Counter::tier_notifications);
       s_.guard_.invalidate_all([&] { (void)s_.memory_.clear(); });
       s_.metrics_->increment(Counter::tier_clears_flush);
     }
-    void idle() override { s_.verify_pending(); }
+    std::chrono::milliseconds idle() override { return s_.verify_pending(); }
 
    private:
     TieredStore& s_;
@@ -281,13 +290,29 @@ class TieredStore {
 
   // On the listener thread: checks the pending own writes a notification
   // named against what Redis holds (one MGET for all of them).
-  void verify_pending() {
+  // Listener thread: queues an own write's check against Redis.
+  void to_verify(std::string key) { to_verify_.push_back(std::move(key)); }
+
+  // Listener thread: runs the queued checks unless one ran less than
+  // own_write_check_interval ago (and no batch is full); returns how soon to come back.
+  std::chrono::milliseconds verify_pending() {
     {
       std::lock_guard<std::mutex> lock(requested_mutex_);
-      for (auto& k : requested_) to_verify_.push_back(std::move(k));
+      for (auto& k : requested_) to_verify(std::move(k));
       requested_.clear();
     }
-    if (to_verify_.empty()) return;
+    if (to_verify_.empty()) return std::chrono::milliseconds::max();
+    const auto now = std::chrono::steady_clock::now();
+    const auto since = now - last_check_;
+    if (since < options_.own_write_check_interval && to_verify_.size() < options_.own_write_check_batch)
+      return std::chrono::ceil<std::chrono::milliseconds>(options_.own_write_check_interval - since);
+    last_check_ = now;
+    check_own_writes();
+    return std::chrono::milliseconds::max();
+  }
+
+  // One MGET for every queued key: kept where Redis still holds our frame.
+  void check_own_writes() {
     std::sort(to_verify_.begin(), to_verify_.end());
     to_verify_.erase(std::unique(to_verify_.begin(), to_verify_.end()), to_verify_.end());
     std::vector<std::string> keys = std::move(to_verify_);
@@ -314,6 +339,7 @@ class TieredStore {
   detail::FillGuard guard_;
   std::atomic<bool> live_{false};  // subscribed: the memory tier may be used
   std::vector<std::string> to_verify_;  // listener thread only
+  std::chrono::steady_clock::time_point last_check_;  // of own writes; listener thread only
   std::mutex requested_mutex_;
   std::vector<std::string> requested_;  // verifications asked for by puts
   Sink sink_{*this};

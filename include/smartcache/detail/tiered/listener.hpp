@@ -47,7 +47,9 @@ class NotificationSink {
   /// One message: the database was flushed (every key changed).
   virtual void flushed() = 0;
   /// Between messages, when woken (wake()) or after a batch: deferred work.
-  virtual void idle() = 0;
+  /// Returns how soon it wants to be called again with no message in between
+  /// (std::chrono::milliseconds::max(): not before the next message or wake()).
+  virtual std::chrono::milliseconds idle() = 0;
 };
 
 struct ListenerSettings {
@@ -218,7 +220,7 @@ class InvalidationListener {
         ping_out = false;
         handle(*reply);
       }
-      sink_.idle();
+      const std::chrono::milliseconds again = sink_.idle();
       if (stopping_.load(std::memory_order_acquire)) return {NotificationLoss::disconnect, "stopped"};
       if (kill_.exchange(false, std::memory_order_acq_rel)) {
         ::shutdown(c->fd, SHUT_RDWR);
@@ -226,7 +228,9 @@ class InvalidationListener {
       }
       const auto now = clock::now();
       const auto due = ping_out ? ping_at + settings_.heartbeat_timeout : last_traffic + settings_.heartbeat_interval;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - now) + std::chrono::milliseconds(1);
+      const auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(due - now) +
+                                     std::chrono::milliseconds(1),
+                                 again);
       const int ready = wait_readable(c->fd, std::max(wait, std::chrono::milliseconds(0)));
       drain_wake();
       if (ready < 0) return {NotificationLoss::disconnect, "poll failed"};
