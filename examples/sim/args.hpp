@@ -54,6 +54,9 @@ class Args {
     return d;
   }
 
+  /// Reports a bad combination of flags (`why`) and exits 2 through usage.
+  [[noreturn]] void fail_with(const std::string& why) { fail(why); }
+
   /// Reports an unknown flag (or --help) and exits through usage.
   [[noreturn]] void unknown() {
     if (flag_ == "--help" || flag_ == "-h") exit_with(0);

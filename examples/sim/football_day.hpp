@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -84,18 +85,30 @@ inline double traffic_per_minute(sc::Zone z) noexcept {
 
 /// Everything of the simulated service: fixtures, feeds, traffic, events, and
 /// the SmartCache in front of the model. Used from one thread.
+///
+/// With several stores the service runs as that many instances (one
+/// SmartCache each, recording into the one `metrics`) behind a round-robin
+/// load balancer: requests take turns, and each match event or redeploy
+/// reaches one instance, in turn, which invalidates for all of them through
+/// the shared store.
 template <class Store>
 class FootballDay {
  public:
   static constexpr Millis step_ms = 2000;
 
   FootballDay(std::shared_ptr<Store> store, const Options& opt, sc::CacheMetrics& metrics)
+      : FootballDay(std::vector<std::shared_ptr<Store>>{std::move(store)}, opt, metrics) {}
+
+  FootballDay(std::vector<std::shared_ptr<Store>> instances, const Options& opt, sc::CacheMetrics& metrics)
       : opt_(opt),
         clock_(sc::WallTime(std::chrono::seconds(1781308800))),  // 2026-06-13 00:00 UTC
         model_(opt.seed, opt.cost_scale, opt.hang_rate, opt.hang_ms),
-        cache_(std::move(store), make_config(), metrics),
         rng_(opt.seed) {
-    cache_.tag_manager() = sc::TagManager::with_football_rules();
+    if (instances.empty()) throw std::invalid_argument("FootballDay: no store");
+    for (auto& store : instances) {
+      caches_.push_back(std::make_unique<sc::SmartCache<Store>>(std::move(store), make_config(), metrics));
+      caches_.back()->tag_manager() = sc::TagManager::with_football_rules();
+    }
     // Today's fixtures kick off in the run's second half (their warmup,
     // prematch, golden hour and match happen during it); tomorrow's 6-18 h
     // after the run ends, so the run sees them far away (standard) or in warmup.
@@ -166,7 +179,7 @@ class FootballDay {
   void step() {
     const Millis now = clock_.elapsed();
     if (now % day_ms < 4 * hour_ms && (now + step_ms) % day_ms >= 4 * hour_ms) {
-      cache_.invalidate_all();  // 04:00 model redeploy: every prediction is outdated
+      next_for_event().invalidate_all();  // 04:00 model redeploy: every prediction is outdated
       ++redeploys_;
     }
     for (auto& [name, feed] : league_feeds_)
@@ -181,7 +194,9 @@ class FootballDay {
     clock_.advance(step_ms);
   }
 
-  [[nodiscard]] sc::SmartCache<Store>& cache() noexcept { return cache_; }
+  /// The first instance's cache (the only one unless several stores were given).
+  [[nodiscard]] sc::SmartCache<Store>& cache() noexcept { return *caches_.front(); }
+  [[nodiscard]] std::size_t instances() const noexcept { return caches_.size(); }
   [[nodiscard]] const SimClock& clock() const noexcept { return clock_; }
 
   [[nodiscard]] Outcome outcome() {
@@ -190,7 +205,7 @@ class FootballDay {
     out.matches_today = today_;
     out.matches_tomorrow = tomorrow_;
     try {
-      out.keys = cache_.store().size();
+      out.keys = cache().store().size();
     } catch (const std::exception&) {
       // Redis down: the day was still served (computed); the count is unknown.
     }
@@ -221,8 +236,13 @@ class FootballDay {
   // Waits for the computes the soft timeout left running (a hang ends within
   // hang_ms): they call model_, which the cache does not keep alive.
   void drain() const {
-    while (cache_.computes_pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (const auto& c : caches_)
+      while (c->computes_pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+
+  // The instance the load balancer hands the next request (or event) to.
+  sc::SmartCache<Store>& next_for_request() { return *caches_[next_request_++ % caches_.size()]; }
+  sc::SmartCache<Store>& next_for_event() { return *caches_[next_event_++ % caches_.size()]; }
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
   bool chance(double p) { return uniform() < p; }
@@ -308,12 +328,12 @@ class FootballDay {
   }
 
   void event(const Match& m, const char* type, Millis) {
-    cache_.invalidate_by_event({type, m.scope});
+    next_for_event().invalidate_by_event({type, m.scope});
     ++events_[type];
   }
 
   void traffic(const Match& m, Millis now) {
-    const sc::Zone zone = cache_.config().zones.zone_for(clock_.at(m.kickoff), clock_.at(now));
+    const sc::Zone zone = cache().config().zones.zone_for(clock_.at(m.kickoff), clock_.at(now));
     const double per_step = static_cast<double>(step_ms) / static_cast<double>(minute_ms);
     const double lambda = traffic_per_minute(zone) * m.popularity * per_step;
     const int n = std::poisson_distribution<int>(lambda)(rng_);
@@ -343,7 +363,7 @@ class FootballDay {
   void request(std::string key, const sc::RequestContext& ctx) {
     const auto begin = std::chrono::steady_clock::now();
     try {
-      (void)cache_.get_or_compute(
+      (void)next_for_request().get_or_compute(
           key, [model = &model_, key] { return model->predict(key); }, ctx);
     } catch (const std::exception&) {
       ++failed_requests_;  // the model failed and no stale value could stand in
@@ -359,7 +379,9 @@ class FootballDay {
   SimClock clock_;
   std::shared_ptr<StepExecutor> executor_ = std::make_shared<StepExecutor>();
   Model model_;
-  sc::SmartCache<Store> cache_;  // after what its Config refers to: destroyed first
+  std::vector<std::unique_ptr<sc::SmartCache<Store>>> caches_;  // after what their Config refers to
+  std::size_t next_request_ = 0;
+  std::size_t next_event_ = 0;
   std::mt19937 rng_;
   std::discrete_distribution<std::size_t> market_pick_{[] {
     std::vector<double> w;
@@ -378,7 +400,7 @@ class FootballDay {
   std::uint64_t redeploys_ = 0;
 
   void draw_progress(double done) {
-    const sc::Stats s = cache_.metrics().get_stats();
+    const sc::Stats s = cache().metrics().get_stats();
     constexpr int width = 30;
     const int filled = std::clamp(static_cast<int>(done * width), 0, width);
     std::fprintf(stderr, "\r  [%s%s] %3d%%  %s  %s requests  hit rate %.1f%%  \033[K",
@@ -390,7 +412,7 @@ class FootballDay {
   }
 
   void progress_line(double done) {
-    const sc::Stats s = cache_.metrics().get_stats();
+    const sc::Stats s = cache().metrics().get_stats();
     std::fprintf(stderr, "  [%3d%%] simulated %s  %s requests  hit rate %.1f%%\n",
                  static_cast<int>(done * 100 + 0.5), clock_label().c_str(),
                  grouped(s.total_requests).c_str(), s.hit_rate_pct);

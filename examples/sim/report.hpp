@@ -115,6 +115,28 @@ inline void print_summary(const Outcome& o, const smartcache::Stats& s, const Op
       grouped(o.failed_requests), grouped(s.cache_errors));
 }
 
+// The memory tier of simulate --tiered: where lookups were answered, and the
+// reads Redis served for the day over plain RedisStore instances (`plain`)
+// against the same day over TieredStore instances (`tiered`).
+inline void print_tiers(const smartcache::Stats& s, std::uint64_t plain, std::uint64_t tiered,
+                        const Options& opt) {
+  const std::uint64_t lookups = s.cache_hit_fresh + s.cache_hit_stale + s.cache_miss;
+  const double memory_ratio = pct(s.tier_memory_hits, lookups);
+  fmt::print("\n{:<14}{} lookups: {} answered by the memory tier ({:.1f} %), {} hits from Redis, {} misses\n",
+             "Tiers", grouped(lookups), grouped(s.tier_memory_hits), memory_ratio, grouped(s.tier_redis_hits),
+             grouped(s.cache_miss));
+  fmt::print("{:<14}memory_max_ttl {:g} s; {} notifications; memory tier cleared {} times by a flush, {} by a lost "
+             "connection, {} by a heartbeat; {} reconnects\n",
+             "", opt.memory_max_ttl_s, grouped(s.tier_notifications), s.tier_clears_flush, s.tier_clears_disconnect,
+             s.tier_clears_heartbeat, s.tier_reconnects);
+  const double drop = plain == 0 ? 0.0 : 100.0 - pct(tiered, plain);
+  fmt::print("{:<14}{} over {} RedisStore instances  vs  {} over {} TieredStore instances: {:.1f} % fewer\n",
+             "Redis reads", grouped(plain), opt.instances, grouped(tiered), opt.instances, drop);
+  fmt::print("{:<14}(MGET calls, the stores' data reads, counted by Redis; own-write checks included):\n"
+             "{:<14}the drop is {} the memory tier's hit ratio\n",
+             "", "", drop >= memory_ratio ? "at least" : "BELOW");
+}
+
 // The same day run without the soft timeout (simulate --compare-deadlines).
 struct Control {
   Outcome outcome;

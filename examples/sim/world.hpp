@@ -53,6 +53,9 @@ struct Options {
   double soft_timeout_ms = 2;     // Config::compute_soft_timeout of the day (0: off)
   bool compare_deadlines = false;  // run the day once more without the soft timeout first
   std::string redis;
+  bool tiered = false;             // --redis: the day over TieredStore instances (after a plain-Redis control)
+  int instances = 1;               // service instances sharing the store (--tiered: 2 unless given)
+  double memory_max_ttl_s = 5;     // TieredOptions::memory_max_ttl, in simulated seconds
   std::string prometheus_file;
   bool progress = true;
   bool tty = false;

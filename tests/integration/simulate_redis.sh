@@ -41,6 +41,18 @@ hit=$(sed -n 's/^Hit rate *\([0-9.]*\) %.*/\1/p' "$tmp/out.txt")
 awk -v h="$hit" 'BEGIN { exit !(h + 0 > 50) }' || { cat "$tmp/out.txt" >&2; fail "hit rate over Redis is '$hit'"; }
 echo "ok: a day over RedisStore, hit rate $hit %"
 
+# Two instances with a TieredStore memory tier each, after the same day over
+# two plain RedisStore instances: the memory tier answers, Redis counts fewer reads.
+"$simulate" --redis "127.0.0.1:$port" --tiered --duration 5 --matches 4 --no-progress >"$tmp/tiered.txt" 2>&1 ||
+  { cat "$tmp/tiered.txt" >&2; fail "simulate --tiered failed"; }
+grep -q "2 TieredStore instances over Redis at 127.0.0.1:$port" "$tmp/tiered.txt" ||
+  { cat "$tmp/tiered.txt" >&2; fail "the run did not use TieredStore"; }
+grep -Eq "^Tiers +[0-9,]+ lookups: [1-9][0-9,]* answered by the memory tier" "$tmp/tiered.txt" ||
+  { cat "$tmp/tiered.txt" >&2; fail "no memory-tier hits"; }
+grep -Eq "^Redis reads +[1-9][0-9,]* over 2 RedisStore instances  vs  [0-9,]+ over 2 TieredStore instances" "$tmp/tiered.txt" ||
+  { cat "$tmp/tiered.txt" >&2; fail "no Redis read counts"; }
+echo "ok: $(grep -E '^Redis reads' "$tmp/tiered.txt" | tr -s ' ')"
+
 [[ "$("$redis_cli" -p "$port" get someone:else:key)" == keep ]] || fail "the run touched a key that is not its own"
 # All that may remain of the run is RedisStore's invalidation bookkeeping
 # (<prefix>x:...), which expires by itself after its invalidation window.
