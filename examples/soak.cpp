@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: MIT
 //
 //   soak [--threads N] [--seconds M] [--keys K] [--capacity C]
-//        [--max-rss-growth-mb X] [--redis HOST:PORT]
+//        [--max-rss-growth-mb X] [--redis HOST:PORT [--tiered]] [--coherence-bound-ms B]
 //
 // Workers call get_or_compute on a skewed key set with tags, kickoffs in every
 // zone and VIX feeds (a few panics); 1 compute in 100 throws. A chaos thread
@@ -15,10 +15,18 @@
 //   - the lifetime series conserve the requests: sum(strategy) == requests ==
 //     what the workers made, and serve_fresh/serve_stale match what they saw;
 //   - RSS grew by less than --max-rss-growth-mb between the end of warm-up
-//     (a quarter of the run) and the end.
+//     (a quarter of the run) and the end;
+//   - coherence: no read that began more than --coherence-bound-ms after an
+//     invalidation of its key completed returned a value computed before that
+//     invalidation began (values carry their compute's start time).
 // The exit code is 0 for PASS, 1 for FAIL, 2 for bad arguments.
-// --redis (when built with SMARTCACHE_HAVE_REDIS) runs over RedisStore.
+// --redis (when built with SMARTCACHE_HAVE_REDIS) runs over RedisStore;
+// --tiered runs two instances (two SmartCaches, each over its own
+// TieredStore, over the one Redis): workers and invalidations alternate
+// between them, so every invalidation must cross to the other memory tier.
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -33,6 +41,7 @@
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -42,6 +51,7 @@
 #include <smartcache/smartcache.hpp>
 #ifdef SMARTCACHE_HAVE_REDIS
 #include <smartcache/redis_store.hpp>
+#include <smartcache/tiered_store.hpp>
 #endif
 
 #include "sim/args.hpp"
@@ -57,6 +67,8 @@ struct Options {
   std::size_t capacity = 5000;
   double max_rss_growth_mb = 64;
   std::string redis;  // host:port, empty = MemoryStore
+  bool tiered = false;
+  double coherence_bound_ms = 10;
 };
 
 constexpr std::string_view usage = R"(usage: soak [--threads N] [--seconds M] [--keys K] [--capacity C]
@@ -66,9 +78,14 @@ constexpr std::string_view usage = R"(usage: soak [--threads N] [--seconds M] [-
   --keys K               distinct keys, Zipf-like skew (default 20000)
   --capacity C           MemoryStore capacity, so it evicts (default 5000)
   --max-rss-growth-mb X  FAIL above this RSS growth after warm-up (default 64)
+  --coherence-bound-ms B FAIL when a read that began more than B ms after an
+                         invalidation of its key completed served a value from
+                         before it (default 10)
 )";
 #ifdef SMARTCACHE_HAVE_REDIS
-constexpr std::string_view redis_usage = "  --redis HOST:PORT      run over RedisStore instead of MemoryStore\n";
+constexpr std::string_view redis_usage =
+    "  --redis HOST:PORT      run over RedisStore instead of MemoryStore\n"
+    "  --tiered               with --redis: two instances, each over a TieredStore\n";
 #else
 constexpr std::string_view redis_usage;
 #endif
@@ -90,9 +107,14 @@ Options parse(int argc, char** argv) {
       o.max_rss_growth_mb = args.number(0, 1e9);
     else if (a == "--redis")
       o.redis = args.value();
+    else if (a == "--tiered")
+      o.tiered = true;
+    else if (a == "--coherence-bound-ms")
+      o.coherence_bound_ms = args.number(0, 1e9);
     else
       args.unknown();
   }
+  if (o.tiered && o.redis.empty()) args.fail_with("--tiered needs --redis HOST:PORT");
   return o;
 }
 
@@ -123,35 +145,97 @@ std::uint64_t sample(const std::string& text, const std::string& series) {
   return std::strtoull(text.c_str() + at + series.size() + 2, nullptr, 10);
 }
 
-template <class Store>
-int soak(const Options& o, std::shared_ptr<Store> store, const std::string& backend) {
+smartcache::MetricsOptions soak_metrics_options() {
   smartcache::MetricsOptions mo;
   mo.prometheus_namespace = "soak";
-  smartcache::CacheMetrics metrics(mo);
+  return mo;
+}
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+constexpr int match_count = 200;
+constexpr int market_count = 5;
+
+// The latest invalidation of each (match, market): when it began and when it
+// completed, written by the chaos thread under a sequence lock and read by
+// every worker after each request.
+class Fences {
+ public:
+  void set(int match, int market, std::int64_t began, std::int64_t done) {
+    Fence& f = fences_[static_cast<std::size_t>(match * market_count + market)];
+    f.seq.fetch_add(1);  // odd: being written
+    f.began.store(began);
+    f.done.store(done);
+    f.seq.fetch_add(1);
+  }
+  // {began, done} of the latest invalidation of (match, market); {0, 0}: none yet.
+  std::pair<std::int64_t, std::int64_t> get(int match, int market) const {
+    const Fence& f = fences_[static_cast<std::size_t>(match * market_count + market)];
+    for (;;) {
+      const auto s1 = f.seq.load();
+      const auto began = f.began.load(), done = f.done.load();
+      if (s1 % 2 == 0 && f.seq.load() == s1) return {began, done};
+    }
+  }
+
+ private:
+  struct Fence {
+    std::atomic<std::uint64_t> seq{0};
+    std::atomic<std::int64_t> began{0}, done{0};
+  };
+  std::array<Fence, match_count * market_count> fences_;
+};
+
+// What the coherence check saw: reads served a value an invalidation that
+// completed before the read began had removed, and how late the latest was.
+struct Coherence {
+  std::atomic<std::uint64_t> late_reads{0}, violations{0};
+  std::atomic<std::int64_t> max_late_ns{0};
+  void saw(std::int64_t late_ns, std::int64_t bound_ns) {
+    late_reads.fetch_add(1);
+    if (late_ns > bound_ns) violations.fetch_add(1);
+    auto m = max_late_ns.load();
+    while (late_ns > m && !max_late_ns.compare_exchange_weak(m, late_ns)) {
+    }
+  }
+};
+
+template <class Store>
+int soak(const Options& o, const std::vector<std::shared_ptr<Store>>& stores, const std::string& backend,
+         smartcache::CacheMetrics& metrics) {
   smartcache::Config cfg;
   cfg.ttl_jitter = 0.1;
   // Short zones so that entries go stale and refresh within the run.
   cfg.zones.set_policy(smartcache::Zone::standard, {std::chrono::milliseconds(400), std::chrono::milliseconds(400)});
   cfg.zones.set_policy(smartcache::Zone::golden, {std::chrono::milliseconds(100), std::chrono::milliseconds(200)});
   cfg.zones.set_policy(smartcache::Zone::active, {std::chrono::milliseconds(50), std::chrono::milliseconds(100)});
-  auto cache = std::make_unique<smartcache::SmartCache<Store>>(store, cfg, metrics);
-  cache->tag_manager().add_rule("goal", {"match_result", "btts", "over_under_25", "correct_score"});
-  cache->tag_manager().add_rule("red_card", {"match_result"});
-  cache->tag_manager().add_rule("corner", {"corners_total"});
+  std::vector<std::unique_ptr<smartcache::SmartCache<Store>>> caches;
+  for (const auto& store : stores) {
+    caches.push_back(std::make_unique<smartcache::SmartCache<Store>>(store, cfg, metrics));
+    auto& tags = caches.back()->tag_manager();
+    tags.add_rule("goal", {"match_result", "btts", "over_under_25", "correct_score"});
+    tags.add_rule("red_card", {"match_result"});
+    tags.add_rule("corner", {"corners_total"});
+  }
+  Fences fences;
+  Coherence coherence;
+  const auto bound_ns = static_cast<std::int64_t>(o.coherence_bound_ms * 1e6);
 
   Tally tally;
   std::atomic<bool> stop{false};
   const auto t0 = Clock::now();
   const double rss_start = rss_mb();
 
-  auto worker = [&](unsigned seed) {
+  auto worker = [&](unsigned seed, smartcache::SmartCache<Store>* cache) {
     std::mt19937 rng(seed);
     // Roughly Zipf: a few hot keys, a long tail.
     std::uniform_real_distribution<double> u(0.0, 1.0);
     while (!stop.load(std::memory_order_relaxed)) {
       const int id = static_cast<int>(std::pow(u(rng), 3.0) * o.keys);
-      const int match = id % 200;
-      const char* market = markets[id % 5];
+      const int match = id % match_count;
+      const char* market = markets[id % market_count];
       const std::string key = fmt::format("odds:{}:{}", id, market);
       smartcache::RequestContext ctx;
       ctx.tags = {fmt::format("match:{}", match), market};
@@ -161,12 +245,19 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
                                   : v < 0.05 ? smartcache::VixStatus::warning : smartcache::VixStatus::normal;
       const bool fails = u(rng) < 0.01;
       tally.requests.fetch_add(1, std::memory_order_relaxed);
+      const std::int64_t began = steady_ns();
       try {
         auto r = cache->get_or_compute(key, [key, fails] {
           if (fails) throw ComputeFailure();
-          return key + "=" + std::to_string(key.size());
+          return key + "=" + std::to_string(steady_ns());  // when this value's compute began
         }, ctx);
-        if (r.value.compare(0, key.size() + 1, key + "=") != 0) tally.wrong_key.fetch_add(1);
+        if (r.value.compare(0, key.size() + 1, key + "=") != 0) {
+          tally.wrong_key.fetch_add(1);
+        } else {
+          const std::int64_t computed = std::strtoll(r.value.c_str() + key.size() + 1, nullptr, 10);
+          const auto [inv_began, inv_done] = fences.get(match, id % market_count);
+          if (computed < inv_began && began > inv_done) coherence.saw(began - inv_done, bound_ns);
+        }
         switch (r.strategy) {
           case smartcache::Strategy::serve_fresh: tally.fresh.fetch_add(1, std::memory_order_relaxed); break;
           case smartcache::Strategy::serve_stale: tally.stale.fetch_add(1, std::memory_order_relaxed); break;
@@ -181,7 +272,8 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   };
 
   std::vector<std::thread> threads;
-  for (int i = 0; i < o.threads; ++i) threads.emplace_back(worker, 1234u + static_cast<unsigned>(i));
+  for (int i = 0; i < o.threads; ++i)
+    threads.emplace_back(worker, 1234u + static_cast<unsigned>(i), caches[static_cast<std::size_t>(i) % caches.size()].get());
 
   // Chaos on this thread: invalidations, resets and scrapes until the end.
   std::mt19937 rng(99);
@@ -196,7 +288,19 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   for (int tick = 0; Clock::now() - t0 < duration; ++tick) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (rss_warm == 0 && Clock::now() >= warm_up_end) rss_warm = rss_mb();
-    cache->invalidate_by_event({events[rng() % 4], fmt::format("match:{}", rng() % 200)});
+    // Invalidations alternate between the instances; the fences record them.
+    auto& cache = *caches[static_cast<std::size_t>(tick) % caches.size()];
+    const int match = static_cast<int>(rng() % match_count);
+    const smartcache::Event event{events[rng() % 4], fmt::format("match:{}", match)};
+    const auto plan = cache.tag_manager().plan(event);
+    std::int64_t began = steady_ns();
+    cache.invalidate_by_event(event);
+    std::int64_t done = steady_ns();
+    for (int m = 0; m < market_count; ++m)
+      if (plan.full ||
+          std::find(plan.markets.begin(), plan.markets.end(), markets[m]) != plan.markets.end())
+        for (int x = plan.full ? 0 : match; x < (plan.full ? match_count : match + 1); ++x)
+          fences.set(x, m, began, done);
     ++invalidations;
     if (tick % 20 == 0) {
       metrics.reset_category(categories[rng() % 7]);
@@ -207,7 +311,11 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
       ++scrapes;
     }
     if (tick % 400 == 399) {
-      cache->invalidate_all();
+      began = steady_ns();
+      cache.invalidate_all();
+      done = steady_ns();
+      for (int x = 0; x < match_count; ++x)
+        for (int m = 0; m < market_count; ++m) fences.set(x, m, began, done);
       ++invalidations;
     }
   }
@@ -216,7 +324,7 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   if (rss_warm == 0) rss_warm = rss_start;
   const smartcache::Stats stats = metrics.get_stats();
-  cache.reset();  // joins the refresh pool: counts below are final
+  caches.clear();  // joins the refresh pools: counts below are final
   const double rss_end = rss_mb();
   const std::string text = metrics.to_prometheus();
 
@@ -230,6 +338,10 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
 
   fmt::print("soak: {} threads x {:.1f} s over {}, {} keys, capacity {}\n", o.threads, elapsed, backend, o.keys,
              o.capacity);
+  fmt::print("coherence: {} reads served a value an invalidation had removed before they began; the latest "
+             "{:.3f} ms after it (bound {:g} ms): {} beyond the bound\n",
+             coherence.late_reads.load(), static_cast<double>(coherence.max_late_ns.load()) / 1e6,
+             o.coherence_bound_ms, coherence.violations.load());
   fmt::print("requests {} ({:.0f}/s): fresh {} stale {} computed {} compute-threw {}\n", requests,
              static_cast<double>(requests) / elapsed, tally.fresh.load(), tally.stale.load(), tally.computed.load(),
              tally.thrown.load());
@@ -239,6 +351,10 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
   fmt::print("latency (get_stats window since the last reset): p50 {:.2f} us p99 {:.2f} us p999 {:.2f} us max {:.0f} us\n",
              stats.p50_latency_ms * 1e3, stats.p99_latency_ms * 1e3, stats.p999_latency_ms * 1e3,
              stats.max_latency_ms * 1e3);
+  if (const auto memory = sample(text, "soak_tier_hits_total{tier=\"memory\"}"); memory != ~std::uint64_t{0})
+    fmt::print("tiers (lifetime): {} memory-tier hits, {} Redis-tier hits, {} notifications, {} reconnects\n", memory,
+               sample(text, "soak_tier_hits_total{tier=\"redis\"}"), sample(text, "soak_tier_notifications_total"),
+               sample(text, "soak_tier_reconnects_total"));
   fmt::print("rss: start {:.1f} MB, after warm-up {:.1f} MB, end {:.1f} MB (growth {:+.1f} MB, limit {:.0f})\n",
              rss_start, rss_warm, rss_end, rss_end - rss_warm, o.max_rss_growth_mb);
 
@@ -252,6 +368,9 @@ int soak(const Options& o, std::shared_ptr<Store> store, const std::string& back
                                    tally.stale.load()));
   if (tally.fresh.load() == 0 || tally.stale.load() == 0 || tally.thrown.load() == 0)
     failures.push_back("traffic did not exercise fresh hits, stale hits and compute failures");
+  if (coherence.violations.load() != 0)
+    failures.push_back(fmt::format("{} reads served an invalidated value more than {:g} ms after the invalidation",
+                                   coherence.violations.load(), o.coherence_bound_ms));
   if (rss_end - rss_warm > o.max_rss_growth_mb)
     failures.push_back(fmt::format("RSS grew {:.1f} MB after warm-up", rss_end - rss_warm));
   if (failures.empty()) {
@@ -281,8 +400,19 @@ int main(int argc, char** argv) {
     std::tie(ro.host, ro.port) = *address;
     ro.key_prefix = fmt::format("soak:{}:", ::getpid());
     ro.pool_size = static_cast<std::size_t>(o.threads) + 2;
+    smartcache::CacheMetrics metrics(soak_metrics_options());
+    if (o.tiered) {
+      smartcache::TieredOptions to;
+      to.redis = ro;
+      to.metrics = &metrics;
+      std::vector<std::shared_ptr<smartcache::TieredStore<std::string>>> stores;
+      for (int i = 0; i < 2; ++i) stores.push_back(std::make_shared<smartcache::TieredStore<std::string>>(to));
+      const int rc = soak(o, stores, "two TieredStore instances over Redis at " + o.redis, metrics);
+      stores.front()->clear();
+      return rc;
+    }
     auto store = std::make_shared<smartcache::RedisStore<std::string>>(ro);
-    const int rc = soak(o, store, "RedisStore at " + o.redis);
+    const int rc = soak(o, std::vector{store}, "RedisStore at " + o.redis, metrics);
     store->clear();
     return rc;
 #else
@@ -290,5 +420,7 @@ int main(int argc, char** argv) {
     return 2;
 #endif
   }
-  return soak(o, std::make_shared<smartcache::MemoryStore<std::string>>(o.capacity), "MemoryStore");
+  smartcache::CacheMetrics metrics(soak_metrics_options());
+  return soak(o, std::vector{std::make_shared<smartcache::MemoryStore<std::string>>(o.capacity)}, "MemoryStore",
+              metrics);
 }

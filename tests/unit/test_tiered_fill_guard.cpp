@@ -105,11 +105,31 @@ TEST_CASE("a verification overtaken by another notification waits for the next o
   CHECK(g.notified("a", [&] { tier.entries.erase("a"); }));
   const auto v = g.ticket("a");                               // the verifier reads Redis...
   CHECK(g.notified("a", [&] { tier.entries.erase("a"); }));  // ...another write lands meanwhile
-  g.verified(v, "a", 42, [&] { tier.entries.erase("a"); });   // stale answer: ignored
+  CHECK_FALSE(g.verified(v, "a", 42, [&] { tier.entries.erase("a"); }));  // stale answer: verify again
   CHECK(g.pending_count() == 1);
-  g.verified(g.ticket("a"), "a", 0, [&] { tier.entries.erase("a"); });  // the second one: deleted
+  CHECK(g.verified(g.ticket("a"), "a", 0, [&] { tier.entries.erase("a"); }));  // the second one: deleted
   CHECK_FALSE(tier.has("a"));
   CHECK(g.pending_count() == 0);
+}
+
+TEST_CASE("a verification overtaken by a notification for another key of its slot asks to be retried",
+          "[tiered][guard]") {
+  // Regression: it used to be dropped, leaving the key pending with nothing
+  // left to verify it, so a deleted own write was served until it expired.
+  FillGuard g;
+  Tier tier;
+  const auto slot = g.ticket("a").slot;
+  std::string other;
+  for (int i = 0; other.empty(); ++i)
+    if (const std::string k = "k" + std::to_string(i); g.ticket(k).slot == slot) other = k;
+  (void)g.fill_own(g.ticket("a"), "a", 42, [&] { tier.entries["a"] = 42; });
+  CHECK(g.notified("a", [&] { tier.entries.erase("a"); }));
+  const auto v = g.ticket("a");
+  CHECK_FALSE(g.notified(other, [&] { tier.entries.erase(other); }));  // not pending: evicted, nothing queued
+  CHECK_FALSE(g.verified(v, "a", 0, [&] { tier.entries.erase("a"); }));  // undecided: the caller retries
+  CHECK(g.pending_count() == 1);
+  CHECK(g.verified(g.ticket("a"), "a", 0, [&] { tier.entries.erase("a"); }));
+  CHECK_FALSE(tier.has("a"));
 }
 
 TEST_CASE("a read does not replace a pending own write", "[tiered][guard]") {

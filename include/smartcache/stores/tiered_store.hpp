@@ -308,7 +308,9 @@ class TieredStore {
       return std::chrono::ceil<std::chrono::milliseconds>(options_.own_write_check_interval - since);
     last_check_ = now;
     check_own_writes();
-    return std::chrono::milliseconds::max();
+    // Keys whose slot moved during the read wait for the next interval.
+    return to_verify_.empty() ? std::chrono::milliseconds::max()
+                              : std::chrono::ceil<std::chrono::milliseconds>(options_.own_write_check_interval);
   }
 
   // One MGET for every queued key: kept where Redis still holds our frame.
@@ -329,7 +331,8 @@ class TieredStore {
       return;
     }
     for (std::size_t i = 0; i < keys.size(); ++i)
-      guard_.verified(tickets[i], keys[i], digests[i], [&] { (void)memory_.erase(keys[i]); });
+      if (!guard_.verified(tickets[i], keys[i], digests[i], [&] { (void)memory_.erase(keys[i]); }))
+        to_verify(std::move(keys[i]));  // its slot moved during the read: again at the next check
   }
 
   TieredOptions options_;

@@ -119,18 +119,20 @@ class FillGuard {
   /// The result of verifying a pending key: Redis held a frame of
   /// `redis_digest` (0: none) when read after ticket `t`. Keeps the entry
   /// (no longer pending) when that is the digest written, erases it
-  /// otherwise; does nothing when the key moved since `t` (the notification
-  /// that moved it asked for another verification) or is no longer pending.
+  /// otherwise, and returns true. Returns false, leaving the key pending,
+  /// when its slot moved since `t` (a notification for it or for another key
+  /// of the slot: the read may be older than a change): verify it again.
   template <class Evict>
-  void verified(const Ticket& t, std::string_view key, std::uint64_t redis_digest, Evict&& evict) {
+  bool verified(const Ticket& t, std::string_view key, std::uint64_t redis_digest, Evict&& evict) {
     std::lock_guard<std::mutex> lock(lock_of(t.slot));
-    if (!current(t)) return;
     auto& pending = pending_[t.slot % lock_count];
     const auto it = pending.find(std::string(key));
-    if (it == pending.end()) return;
+    if (it == pending.end()) return true;  // no longer pending: nothing to decide
+    if (!current(t)) return false;
     const bool same = it->second == redis_digest;
     pending.erase(it);
     if (!same) evict();
+    return true;
   }
 
   /// Everything changed (a flush, a lost subscription, a clear): bumps the
