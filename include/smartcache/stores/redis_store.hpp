@@ -3,9 +3,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -153,10 +155,7 @@ class RedisStore {
       if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
         throw StoreError("smartcache: redis MGET: unexpected reply");
       const redisReply* value = reply->element[0];
-      const redisReply* seen = reply->element[1];
-      detail::SeqMemo::remember(this, key,
-                                seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len)
-                                                                 : std::string("0"));
+      note_sequence(key, reply->element[1]);
       if (value->type == REDIS_REPLY_NIL) return std::nullopt;
       if (value->type != REDIS_REPLY_STRING)
         throw CorruptEntryError("smartcache: redis GET: not a string");
@@ -411,12 +410,18 @@ class RedisStore {
       }
       if (replies[0]->type == REDIS_REPLY_NIL) return std::nullopt;
       detail::RedisConnection::expect_ok(replies[0], "SET NX");
-      const redisReply* seen = replies[1].get();
-      detail::SeqMemo::remember(this, key,
-                                seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len)
-                                                                 : std::string("0"));
+      note_sequence(key, replies[1].get());
       return token;
     });
+  }
+
+  /// For a lookup of `key` answered without Redis (TieredStore's memory
+  /// tier): the put that follows on this thread is checked against the
+  /// newest invalidation sequence this store has read (older than the
+  /// lookup, so invalidations since then refuse it, as after a get), instead
+  /// of being written unchecked.
+  void note_lookup_elsewhere(std::string_view key) {
+    detail::SeqMemo::remember(this, key, std::to_string(last_sequence_.load(std::memory_order_relaxed)));
   }
 
   /// Releases the lock only if it still holds `token` (a lock that expired
@@ -450,6 +455,17 @@ class RedisStore {
   /// The Redis key of a refresh lock: "<prefix>l:<key>".
   [[nodiscard]] std::string lock_key(std::string_view key) const { return join("l:", key); }
   /// The invalidation sequence (a counter bumped by each invalidation).
+  // Notes the invalidation sequence a lookup (or refresh lock) of `key` read,
+  // for the put that follows on this thread, and keeps the newest seen.
+  void note_sequence(std::string_view key, const redisReply* seen) {
+    std::string text = seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len) : std::string("0");
+    const std::uint64_t n = std::strtoull(text.c_str(), nullptr, 10);
+    auto last = last_sequence_.load(std::memory_order_relaxed);
+    while (n > last && !last_sequence_.compare_exchange_weak(last, n, std::memory_order_relaxed)) {
+    }
+    detail::SeqMemo::remember(this, key, std::move(text));
+  }
+
   [[nodiscard]] std::string seq_key() const { return join("x:seq", ""); }
   /// The sequence of the last clear(), kept for invalidation_window.
   [[nodiscard]] std::string cleared_key() const { return join("x:cleared", ""); }
@@ -543,6 +559,7 @@ class RedisStore {
 
   RedisOptions options_;
   detail::RedisPool pool_;
+  std::atomic<std::uint64_t> last_sequence_{0};  // the newest invalidation sequence a read saw (0: none yet)
   detail::LogThrottle foreign_type_throttle_{std::chrono::seconds(5)};
 };
 

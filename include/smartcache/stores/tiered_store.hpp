@@ -129,6 +129,9 @@ class TieredStore {
     if (tiered) {
       if (auto hit = memory_.get(key, now)) {
         hit->tier = Tier::memory;
+        // A compute may follow (the entry too stale for the request): its put
+        // must still be refused if an invalidation by any instance overtook it.
+        redis_.note_lookup_elsewhere(key);
         return hit;
       }
     }
