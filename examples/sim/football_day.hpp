@@ -196,7 +196,6 @@ class FootballDay {
 
   /// The first instance's cache (the only one unless several stores were given).
   [[nodiscard]] sc::SmartCache<Store>& cache() noexcept { return *caches_.front(); }
-  [[nodiscard]] std::size_t instances() const noexcept { return caches_.size(); }
   [[nodiscard]] const SimClock& clock() const noexcept { return clock_; }
 
   [[nodiscard]] Outcome outcome() {

@@ -291,8 +291,6 @@ class TieredStore {
     listener_.wake();
   }
 
-  // On the listener thread: checks the pending own writes a notification
-  // named against what Redis holds (one MGET for all of them).
   // Listener thread: queues an own write's check against Redis.
   void to_verify(std::string key) { to_verify_.push_back(std::move(key)); }
 
