@@ -55,11 +55,12 @@ echo "ok: $(grep -E '^Redis reads' "$tmp/tiered.txt" | tr -s ' ')"
 
 [[ "$("$redis_cli" -p "$port" get someone:else:key)" == keep ]] || fail "the run touched a key that is not its own"
 # All that may remain of the run is RedisStore's invalidation bookkeeping
-# (<prefix>x:...), which expires by itself after its invalidation window.
+# (<prefix>x:...) and tag sets (<prefix>t:..., which clear() leaves), each
+# expiring by itself.
 left=$("$redis_cli" -p "$port" --scan | grep -v '^someone:else:key$')
 while IFS= read -r k; do
   [[ -z "$k" ]] && continue
-  [[ "$k" =~ ^smartcache:simulate:[0-9]+:x: ]] || { echo "$left" | head >&2; fail "the run left '$k' behind"; }
+  [[ "$k" =~ ^smartcache:simulate:[0-9]+:[xt]: ]] || { echo "$left" | head >&2; fail "the run left '$k' behind"; }
   ttl=$("$redis_cli" -p "$port" pttl "$k")
   (( ttl > 0 )) || fail "bookkeeping key '$k' does not expire (pttl $ttl)"
 done <<<"$left"

@@ -141,29 +141,15 @@ class RedisStore {
   ///
   /// Example:
   ///   if (auto e = store.get("odds:42", std::chrono::system_clock::now())) use(e->value);
-  [[nodiscard]] std::optional<StoredValue<V>> get(std::string_view key, WallTime now) {
-    return guarded([&]() -> std::optional<StoredValue<V>> {
-      const std::string k = entry_key(key);
-      const std::string seq = seq_key();
-      detail::ReplyPtr reply;
-      {
-        auto conn = pool_.acquire();
-        // One command: the entry and the invalidation sequence it is read at.
-        reply = conn->command({"MGET", k, seq});
-      }
-      detail::RedisConnection::throw_if_error(reply, "MGET");
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
-        throw StoreError("smartcache: redis MGET: unexpected reply");
-      const redisReply* value = reply->element[0];
-      note_sequence(key, reply->element[1]);
-      if (value->type == REDIS_REPLY_NIL) return std::nullopt;
-      if (value->type != REDIS_REPLY_STRING)
-        throw CorruptEntryError("smartcache: redis GET: not a string");
-      StoredValue<V> e = decode_or_corrupt(std::string_view(value->str, value->len));
-      if (now >= e.stale_until) return std::nullopt;
-      return e;
-    });
-  }
+  [[nodiscard]] std::optional<StoredValue<V>> get(std::string_view key, WallTime now) { return read(key, now, true); }
+
+  /// `get` that is not the lookup of a compute: the put that follows on this
+  /// thread stays checked against the invalidation sequence of the thread's
+  /// last get (or try_lock_refresh) of `key`, not this read's. SmartCache
+  /// peeks when it looks at the store after a compute (an abandoned refresh
+  /// checking whether something newer landed), so that an invalidation
+  /// during that compute still refuses its value.
+  [[nodiscard]] std::optional<StoredValue<V>> peek(std::string_view key, WallTime now) { return read(key, now, false); }
 
   /// Writes (or replaces) the entry, expiring in Redis at entry.stale_until,
   /// and indexes it under each of its tags, atomically and in one round trip.
@@ -305,11 +291,16 @@ class RedisStore {
     });
   }
 
-  /// Erases every entry ("<prefix>k:*") and tag set ("<prefix>t:*") of this
-  /// store: one SCAN MATCH per pattern, one UNLINK per SCAN batch (never KEYS,
-  /// never FLUSHDB). Nothing else is touched: not the keys of a store whose
-  /// prefix starts with this one's, not foreign keys under the prefix, not
-  /// in-flight refresh locks, not the invalidation markers. Values whose
+  /// Erases every entry ("<prefix>k:*") of this store: one SCAN MATCH, one
+  /// UNLINK per SCAN batch (never KEYS, never FLUSHDB). Nothing else is
+  /// touched: not the keys of a store whose prefix starts with this one's,
+  /// not foreign keys under the prefix, not in-flight refresh locks, not the
+  /// invalidation markers, and not the tag sets ("<prefix>t:*"): an entry
+  /// written while the clear runs (its compute began after it) must stay
+  /// reachable by erase_tagged, and a set unlinked after that put would
+  /// orphan it. The sets' members left by the erased entries are dropped by
+  /// the next erase_tagged that meets them, and each set expires by itself
+  /// (tag_ttl_slack after the longest-lived entry it indexed). Values whose
   /// compute began before the call are refused when put, so a clear is not
   /// undone by a slow compute. Returns the number of entries erased.
   std::size_t clear() {
@@ -321,20 +312,14 @@ class RedisStore {
         const std::string window = std::to_string(window_ms());
         (void)detail::run_script(*conn, detail::mark_cleared_script(), {"2", seq, cleared, window});
       }
-      // Only the two kinds of keys this store's layout writes and clear()
-      // removes, each by its own pattern: another store's prefix that merely
-      // starts with ours ("svc:" / "svc:eu:", "odds" / "odds2") never matches.
-      auto unlink_matching = [&](std::string_view kind, bool count) {
-        const std::string pattern = detail::glob_escape(join(kind, "")) + "*";
-        detail::scan_keys(*conn, pattern, [&](std::vector<std::string_view>& batch) {
-          detail::Command unlink{"UNLINK"};
-          unlink.insert(unlink.end(), batch.begin(), batch.end());
-          const long long n = integer_reply(conn->command(unlink), "UNLINK");
-          if (count) erased += static_cast<std::size_t>(n);
-        });
-      };
-      unlink_matching("k:", true);
-      unlink_matching("t:", false);
+      // Only this store's entries, by their own pattern: another store's
+      // prefix that merely starts with ours ("svc:" / "svc:eu:", "odds" /
+      // "odds2") never matches.
+      detail::scan_keys(*conn, detail::glob_escape(join("k:", "")) + "*", [&](std::vector<std::string_view>& batch) {
+        detail::Command unlink{"UNLINK"};
+        unlink.insert(unlink.end(), batch.begin(), batch.end());
+        erased += static_cast<std::size_t>(integer_reply(conn->command(unlink), "UNLINK"));
+      });
       return erased;
     });
   }
@@ -455,17 +440,6 @@ class RedisStore {
   /// The Redis key of a refresh lock: "<prefix>l:<key>".
   [[nodiscard]] std::string lock_key(std::string_view key) const { return join("l:", key); }
   /// The invalidation sequence (a counter bumped by each invalidation).
-  // Notes the invalidation sequence a lookup (or refresh lock) of `key` read,
-  // for the put that follows on this thread, and keeps the newest seen.
-  void note_sequence(std::string_view key, const redisReply* seen) {
-    std::string text = seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len) : std::string("0");
-    const std::uint64_t n = std::strtoull(text.c_str(), nullptr, 10);
-    auto last = last_sequence_.load(std::memory_order_relaxed);
-    while (n > last && !last_sequence_.compare_exchange_weak(last, n, std::memory_order_relaxed)) {
-    }
-    detail::SeqMemo::remember(this, key, std::move(text));
-  }
-
   [[nodiscard]] std::string seq_key() const { return join("x:seq", ""); }
   /// The sequence of the last clear(), kept for invalidation_window.
   [[nodiscard]] std::string cleared_key() const { return join("x:cleared", ""); }
@@ -477,6 +451,42 @@ class RedisStore {
   }
 
  private:
+  // get (note: the sequence read is noted for the put that follows) or peek.
+  [[nodiscard]] std::optional<StoredValue<V>> read(std::string_view key, WallTime now, bool note) {
+    return guarded([&]() -> std::optional<StoredValue<V>> {
+      const std::string k = entry_key(key);
+      const std::string seq = seq_key();
+      detail::ReplyPtr reply;
+      {
+        auto conn = pool_.acquire();
+        // One command: the entry and the invalidation sequence it is read at.
+        reply = conn->command({"MGET", k, seq});
+      }
+      detail::RedisConnection::throw_if_error(reply, "MGET");
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        throw StoreError("smartcache: redis MGET: unexpected reply");
+      const redisReply* value = reply->element[0];
+      if (note) note_sequence(key, reply->element[1]);
+      if (value->type == REDIS_REPLY_NIL) return std::nullopt;
+      if (value->type != REDIS_REPLY_STRING)
+        throw CorruptEntryError("smartcache: redis GET: not a string");
+      StoredValue<V> e = decode_or_corrupt(std::string_view(value->str, value->len));
+      if (now >= e.stale_until) return std::nullopt;
+      return e;
+    });
+  }
+
+  // Notes the invalidation sequence a lookup (or refresh lock) of `key` read,
+  // for the put that follows on this thread, and keeps the newest seen.
+  void note_sequence(std::string_view key, const redisReply* seen) {
+    std::string text = seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len) : std::string("0");
+    const std::uint64_t n = std::strtoull(text.c_str(), nullptr, 10);
+    auto last = last_sequence_.load(std::memory_order_relaxed);
+    while (n > last && !last_sequence_.compare_exchange_weak(last, n, std::memory_order_relaxed)) {
+    }
+    detail::SeqMemo::remember(this, key, std::move(text));
+  }
+
   static RedisOptions validated(RedisOptions o) {
     if (o.key_prefix.empty())
       throw std::invalid_argument(
