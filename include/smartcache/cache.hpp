@@ -313,11 +313,9 @@ class SmartCache {
         if (auto bounded = compute_bounded(key, compute, ctx, eval, found, rec)) return std::move(*bounded);
       auto outcome = core.flight.run(
           key,
-          [&](std::atomic<std::uint64_t>& flight_label) -> value_type {
-            if (auto again = stored_meanwhile(key, eval, found, rec)) return std::move(*again);
-            const auto op = core.guard.begin(ctx.tags);
-            flight_label.store(op);
+          [&](detail::InvalidationGuard::Id op) -> value_type {
             detail::InvalidationGuard::Scope end{core.guard, op};
+            if (auto again = stored_meanwhile(key, eval, found, rec)) return std::move(*again);
             value_type value = compute();
             if (found.store_ok) {
               const auto put = core.put_guarded(key, core.make_entry(value, eval.now, eval.policy, ctx.tags),
@@ -327,7 +325,7 @@ class SmartCache {
             }
             return value;
           },
-          core.joinable());
+          core.joinable(), core.begin_guarded(ctx.tags));
       return Result<value_type>{std::move(outcome.value), Strategy::compute, eval.zone, eval.vix, {}};
     } catch (...) {
       if (!found.entry || !core.usable_on_error(*found.entry, eval.policy, eval.now)) throw;
@@ -351,20 +349,23 @@ class SmartCache {
     if (soft.count() == 0 && d.hard.count() == 0) return std::nullopt;
     const bool hard_first = d.hard.count() > 0 && (soft.count() == 0 || d.hard <= soft);
     const auto deadline = std::chrono::steady_clock::now() + (hard_first ? d.hard : soft);
-    const auto ticket = core.flight.enter(key, core.joinable());
+    const auto ticket = core.flight.enter(key, core.joinable(), core.begin_guarded(ctx.tags));
     std::optional<value_type> value;
     if (ticket.leader) {
       try {
         value = stored_meanwhile(key, eval, found, rec);
       } catch (...) {
+        core.guard.end(ticket.call->label);
         core.flight.settle(key, ticket.call, std::nullopt, std::current_exception());
         throw;
       }
-      if (value)
+      if (value) {
+        core.guard.end(ticket.call->label);
         core.flight.settle(key, ticket.call, value, nullptr);
-      else  // queued; a full pool throws ComputeTimeout (then served stale when usable)
+      } else {  // queued; a full pool throws ComputeTimeout (then served stale when usable)
         detail::start_bounded(core_, *compute_pool_, key, compute, ticket,
                               {eval.now, eval.policy, ctx.tags, found.store_ok}, d.hard);
+      }
     }
     if (!value) value = core.flight.wait_until(*ticket.call, deadline);
     if (value) return Result<value_type>{std::move(*value), Strategy::compute, eval.zone, eval.vix, {}};

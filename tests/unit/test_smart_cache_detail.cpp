@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -151,20 +152,24 @@ TEST_CASE("SingleFlight: a caller never joins a call its label makes unjoinable"
   std::mutex m;
   std::condition_variable cv;
   bool release = false, labelled = false;
-  const auto joinable = [](std::uint64_t label) { return label != 7; };
+  std::uint64_t next_label = 0;  // make_label runs under the flight's lock
+  const auto make_label = [&] { return ++next_label; };
+  std::atomic<std::uint64_t> overtaken{0};
+  const auto joinable = [&](std::uint64_t label) { return label != overtaken.load(); };
 
   std::thread first([&] {
     auto out = flight.run(
         "k",
-        [&](std::atomic<std::uint64_t>& label) {
-          label.store(7);  // e.g. an invalidation overtook this computation
+        [&](std::uint64_t label) {
+          CHECK(label == 1);
+          overtaken = label;  // e.g. an invalidation overtook this computation
           std::unique_lock<std::mutex> lock(m);
           labelled = true;
           cv.notify_all();
           cv.wait(lock, [&] { return release; });
           return 1;
         },
-        joinable);
+        joinable, make_label);
     CHECK(out.leader);
     CHECK(out.value == 1);
   });
@@ -173,9 +178,9 @@ TEST_CASE("SingleFlight: a caller never joins a call its label makes unjoinable"
     cv.wait(lock, [&] { return labelled; });
   }
   // The running call is unjoinable: this caller computes on its own.
-  auto second = flight.run("k", [](std::atomic<std::uint64_t>&) { return 2; }, joinable);
+  auto second = flight.run("k", [](std::uint64_t label) { return static_cast<int>(label) * 10; }, joinable, make_label);
   CHECK(second.leader);
-  CHECK(second.value == 2);
+  CHECK(second.value == 20);  // its own call, labelled 2
   {
     std::lock_guard<std::mutex> lock(m);
     release = true;
@@ -202,22 +207,25 @@ TEST_CASE("SingleFlight: the first leader's end leaves its successor's call in p
     }
     cv.notify_all();
   };
-  const auto joinable = [](std::uint64_t label) { return label != 7; };
+  std::uint64_t next_label = 0;  // make_label runs under the flight's lock
+  const auto make_label = [&] { return ++next_label; };
+  std::atomic<std::uint64_t> overtaken{0};
+  const auto joinable = [&](std::uint64_t label) { return label != overtaken.load(); };
   std::thread first([&] {
-    (void)flight.run("k", [&](std::atomic<std::uint64_t>& label) {
-      label.store(7);
+    (void)flight.run("k", [&](std::uint64_t label) {
+      overtaken = label;
       set(1);
       wait_for(3);
       return 1;
-    }, joinable);
+    }, joinable, make_label);
   });
   wait_for(1);
   std::thread successor([&] {
-    (void)flight.run("k", [&](std::atomic<std::uint64_t>&) {
+    (void)flight.run("k", [&](std::uint64_t) {
       set(2);
       wait_for(4);
       return 2;
-    }, joinable);
+    }, joinable, make_label);
   });
   wait_for(2);
   set(3);
@@ -229,4 +237,15 @@ TEST_CASE("SingleFlight: the first leader's end leaves its successor's call in p
   successor.join();
   joiner.join();
   CHECK(flight.in_flight() == 0);
+}
+
+TEST_CASE("SingleFlight: a label that cannot be made leaves no call behind", "[detail][single_flight]") {
+  smartcache::detail::SingleFlight<int> flight;
+  const auto any = [](std::uint64_t) { return true; };
+  CHECK_THROWS_AS(flight.run("k", [](std::uint64_t) { return 1; }, any, []() -> std::uint64_t {
+    throw std::bad_alloc();
+  }), std::bad_alloc);
+  CHECK(flight.in_flight() == 0);
+  CHECK(flight.run("k", [](std::uint64_t label) { return static_cast<int>(label); }, any,
+                   [] { return std::uint64_t{4}; }).value == 4);
 }

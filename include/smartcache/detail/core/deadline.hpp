@@ -231,9 +231,10 @@ class BoundedCompute {
   std::shared_ptr<Job> job_;
 };
 
-// The flight leader's step under deadlines: the compute, with the guard op
-// begun before it, goes to the compute pool, which settles `ticket`'s call.
-// A full pool is counted, settles the call with ComputeTimeout and throws it.
+// The flight leader's step under deadlines: the compute goes to the compute
+// pool, which ends the guard op that labels `ticket`'s call (begun with the
+// call) and settles the call. A full pool is counted, settles the call with
+// ComputeTimeout and throws it.
 template <class Store, class F>
 void start_bounded(const std::shared_ptr<CacheCore<Store>>& core, ComputePool& pool, std::string_view key,
                    F& compute, const typename SingleFlight<typename Store::value_type>::Ticket& ticket,
@@ -242,11 +243,9 @@ void start_bounded(const std::shared_ptr<CacheCore<Store>>& core, ComputePool& p
   std::shared_ptr<typename Bounded::Job> job;
   try {
     job = std::make_shared<typename Bounded::Job>(
-        typename Bounded::Job{core, std::string(key), compute, ticket.call, 0, std::move(entry)});
-    job->op = core->guard.begin(job->entry.tags);
-    ticket.call->label.store(job->op);
+        typename Bounded::Job{core, std::string(key), compute, ticket.call, ticket.call->label, std::move(entry)});
   } catch (...) {
-    if (job && job->op != 0) core->guard.end(job->op);
+    core->guard.end(ticket.call->label);
     core->flight.settle(key, ticket.call, std::nullopt, std::current_exception());
     throw;
   }

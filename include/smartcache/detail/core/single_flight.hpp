@@ -35,19 +35,22 @@ class SingleFlight {
   template <class F>
   Outcome run(std::string_view key, F&& f) {
     return run(
-        key, [&f](std::atomic<std::uint64_t>&) { return std::forward<F>(f)(); },
-        [](std::uint64_t) { return true; });
+        key, [&f](std::uint64_t) { return std::forward<F>(f)(); }, [](std::uint64_t) { return true; },
+        [] { return std::uint64_t{0}; });
   }
 
-  // As run(key, f), where the leader may label its call (f receives the
-  // label, 0 until set) and a caller joins a running call only when
-  // joinable(label) is true; otherwise it starts a computation of its own,
-  // which later callers then join. SmartCache labels a call with its
-  // invalidation-guard id so that nobody joins a computation an invalidation
-  // overtook. joinable is called under the flight's lock: it must not call back.
-  template <class F, class Joinable>
-  Outcome run(std::string_view key, F&& f, Joinable&& joinable) {
-    Ticket t = enter(key, std::forward<Joinable>(joinable));
+  // As run(key, f), where a caller joins a running call only when
+  // joinable(label) is true; otherwise it starts a call of its own, which
+  // later callers then join. A new call is labelled make_label() as it is
+  // created, under the flight's lock, so nobody ever sees it unlabelled; its
+  // leader's f receives the label. SmartCache labels a call with its
+  // invalidation-guard id, so that nobody joins a computation (or a re-read
+  // of the store) that an invalidation overtook. joinable and make_label are
+  // called under the flight's lock: they must not call back. When make_label
+  // throws, run throws it and no call is left behind.
+  template <class F, class Joinable, class MakeLabel>
+  Outcome run(std::string_view key, F&& f, Joinable&& joinable, MakeLabel&& make_label) {
+    Ticket t = enter(key, std::forward<Joinable>(joinable), std::forward<MakeLabel>(make_label));
     if (!t.leader) {
       Waiting waiting(waiting_);
       return Outcome{t.call->wait(), false};
@@ -74,18 +77,21 @@ class SingleFlight {
 
   // run() in parts, for a leader that computes elsewhere (the deadlines):
   // enter() joins the running call of `key` (when joinable(label)) or starts
-  // one this caller leads; the leader must settle() it exactly once, from
-  // any thread, whatever happens; anyone may wait_until() its end.
-  template <class Joinable>
-  Ticket enter(std::string_view key, Joinable&& joinable) {
+  // one this caller leads, labelled make_label(); the leader must settle() it
+  // exactly once, from any thread, whatever happens; anyone may wait_until()
+  // its end.
+  template <class Joinable, class MakeLabel>
+  Ticket enter(std::string_view key, Joinable&& joinable, MakeLabel&& make_label) {
+    std::string k(key);
     std::lock_guard<std::mutex> lock(mutex_);
-    auto [it, inserted] = calls_.try_emplace(std::string(key));
-    bool leader = false;
-    if (inserted || !joinable(it->second->label.load())) {
-      it->second = std::make_shared<Call>();
-      leader = true;
-    }
-    return Ticket{it->second, leader};
+    auto it = calls_.find(k);
+    if (it != calls_.end() && joinable(it->second->label)) return Ticket{it->second, false};
+    auto call = std::make_shared<Call>(make_label());
+    if (it != calls_.end())
+      it->second = call;
+    else
+      calls_.emplace(std::move(k), call);
+    return Ticket{std::move(call), true};
   }
 
   // The leader's call is over: the key is free, its waiters get the result.
@@ -121,7 +127,8 @@ class SingleFlight {
 
   class Call {
    public:
-    std::atomic<std::uint64_t> label{0};
+    explicit Call(std::uint64_t l) noexcept : label(l) {}
+    const std::uint64_t label;  // set at creation (see run)
 
     void publish(const std::optional<V>& v, std::exception_ptr e) noexcept {
       {
