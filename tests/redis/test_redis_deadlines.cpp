@@ -1,5 +1,6 @@
 // SmartCache deadlines over RedisStore: eager refresh deduplicated across instances sharing one Redis.
 #include "support/cache_fixtures.hpp"
+#include "support/fault_injection.hpp"
 #include "support/catch.hpp"
 #include "support/redis_server.hpp"
 #include "support/stats_check.hpp"
@@ -103,4 +104,53 @@ TEST_CASE("eager refresh on two instances sharing Redis: only one computes", "[r
   CHECK(after.value == "v1");
   CHECK(after.age == 0ms);
   CHECK(computes.load() == 1);
+}
+
+// An abandoned refresh looks at the store once more after its compute, to
+// see whether something newer landed. RedisStore notes, with each get, the
+// invalidation sequence that the thread's next put is checked against; that
+// look was a get, so it replaced the note taken before the compute with one
+// taken after it, and another instance's invalidation during the compute no
+// longer refused the late value. It is a peek now.
+TEST_CASE("an abandoned refresh's late value is refused when another instance invalidated meanwhile",
+          "[redis][deadlines][swr]") {
+  SMARTCACHE_REQUIRE_REDIS(redis);
+  FakeWallClock wall;
+  std::vector<std::function<void()>> queued;
+  Config cfg = inline_config(wall);
+  cfg.refresh_timeout = 30s;
+  cfg.executor = [&queued](std::function<void()> t) { queued.push_back(std::move(t)); };
+  CacheMetrics metrics;
+  auto store = std::make_shared<Store>(redis_test_options(redis->port(), "svc:"));
+  Store other_instance(redis_test_options(redis->port(), "svc:"));
+  Cache cache(store, cfg, metrics);
+  const auto ctx = smartcache_test::golden_context(wall, {"match:1"});  // golden: 60 s fresh, 60 s stale
+  cache.get_or_compute("k", [] { return std::string("v0"); }, ctx);
+  wall.advance(70s);
+
+  // The refresh the stale hit schedules hangs in its compute, on `runner`.
+  smartcache_test::Latch entered, gate;
+  REQUIRE(cache.get_or_compute("k", [&] {
+                 entered.open();
+                 gate.wait();
+                 return std::string("late");
+               }, ctx).strategy == Strategy::serve_stale);
+  REQUIRE(queued.size() == 1);
+  std::function<void()> refresh = std::move(queued.front());
+  queued.clear();
+  std::thread runner(refresh);
+  entered.wait();
+
+  // The watchdog abandons it; its replacement is lost (never runs).
+  wall.advance(31s);
+  CHECK(cache.get_or_compute("k", [] { return std::string("replacement"); }, ctx).strategy ==
+        Strategy::serve_stale);
+  queued.clear();
+  // Another instance invalidates match 1 while the late compute still runs.
+  CHECK(other_instance.erase_tagged("match:1", {}) == 1);
+
+  gate.open();
+  runner.join();
+  CHECK_FALSE(store->get("k", wall.now()).has_value());
+  check_stats(metrics.get_stats(), {{"refreshes_abandoned", 1}, {"swr_background_dropped", 1}});
 }

@@ -81,6 +81,8 @@ class CorruptEntryError : public StoreError {
 // Optional, detected by SmartCache at compile time (distributed refresh lock):
 //   std::optional<std::string> try_lock_refresh(std::string_view key, std::chrono::milliseconds ttl);
 //   void unlock_refresh(std::string_view key, const std::string& token);
+// and (a read that is not the lookup of a compute, used after one):
+//   std::optional<StoredValue<V>> peek(std::string_view key, WallTime now);
 //
 // `get` returns StoredValue<V>, not Entry<V> (as up to 0.2): a hit copied the
 // entry's tag vector (one allocation per tag) although nothing on the hit path

@@ -147,6 +147,21 @@ class TieredStore {
     return found;
   }
 
+  /// `get` that is not the lookup of a compute (RedisStore::peek): it fills
+  /// nothing, and the put that follows on this thread stays checked against
+  /// what the thread's last get of `key` read.
+  [[nodiscard]] std::optional<StoredValue<V>> peek(std::string_view key, WallTime now) {
+    if (memory_enabled()) {
+      if (auto hit = memory_.get(key, now)) {
+        hit->tier = Tier::memory;
+        return hit;
+      }
+    }
+    auto found = redis_.peek(key, now);
+    if (found) found->tier = Tier::redis;
+    return found;
+  }
+
   /// Writes to Redis (RedisStore::put), then, when Redis took it, to the
   /// memory tier. Never evicts from Redis; returns 0.
   std::size_t put(std::string_view key, Entry<V> entry, WallTime now) {

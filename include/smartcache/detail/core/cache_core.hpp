@@ -272,6 +272,13 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     return [this](std::uint64_t op) { return op == 0 || !guard.poisoned(op); };
   }
 
+  // The label of a new flight: a guard op begun as the flight is created,
+  // before its leader re-reads the store or computes, so that an
+  // invalidation at any point of either makes the flight unjoinable.
+  [[nodiscard]] auto begin_guarded(const std::vector<std::string>& entry_tags) {
+    return [this, &entry_tags] { return guard.begin(entry_tags); };
+  }
+
   // The watchdog gave a stuck refresh's slot away.
   void abandoned_refresh(std::string_view key) noexcept {
     metrics.increment(Counter::refreshes_abandoned);
@@ -282,10 +289,16 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
   }
 
   // Does the store hold an entry of `key` stored after `than` (another
-  // instance's refresh, or a newer compute)? A store failure counts and reads as no.
-  bool newer_in_store(std::string_view key, WallTime than, WallTime now) noexcept {
+  // instance's refresh, or a newer compute)? A store failure counts and reads
+  // as no. After a compute the store is peeked when it can be (store_traits.hpp).
+  bool newer_in_store(std::string_view key, WallTime than, WallTime now, bool after_compute = false) noexcept {
     try {
-      auto e = store->get(key, now);
+      auto e = [&] {
+        if constexpr (has_peek_v<Store>) {
+          if (after_compute) return store->peek(key, now);
+        }
+        return store->get(key, now);
+      }();
       return e && e->stored_at > than;
     } catch (...) {
       metrics.increment(Counter::cache_errors);
@@ -371,7 +384,7 @@ class CacheCore : public std::enable_shared_from_this<CacheCore<Store>> {
     try {
       if (newer_in_store(t.key, t.seen_stored_at, now)) return true;
       V value = t.compute();
-      if (!refreshes.holds(t.key, t.generation) && newer_in_store(t.key, t.seen_stored_at, now)) return true;
+      if (!refreshes.holds(t.key, t.generation) && newer_in_store(t.key, t.seen_stored_at, now, true)) return true;
       const ZonePolicy p = policy_for(cfg.zones.zone_for(t.kickoff, now), t.vix);
       const PutOutcome out = put_guarded(t.key, make_entry(std::move(value), now, p, t.tags), now, t.op);
       if (out.evictions > 0) metrics.increment(Counter::cache_evictions, out.evictions);
