@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # smartcache CI extras, run at the end of .ci/run: bounded fuzzing of every
-# fuzz target, then a short soak (MemoryStore, and RedisStore when a
+# fuzz target, then a short soak (MemoryStore, and over Redis when a
 # redis-server is installed). Exits non-zero on any crash, broken invariant or
 # failed soak. Budget: under 10 minutes on 2 cores.
 #
@@ -105,13 +105,19 @@ if command -v redis-server >/dev/null 2>&1 && grep -q 'run over RedisStore' "$wo
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
       sleep 0.1
     done
-    step "soak: RedisStore on 127.0.0.1:$port, 4 threads x $((SOAK_SECONDS / 2))s"
-    if "$soak_bin" --threads 4 --seconds $((SOAK_SECONDS / 2)) --redis "127.0.0.1:$port"; then
-      summary+=("soak RedisStore: PASS")
-    else
-      failed+=("soak-redis")
-      summary+=("soak RedisStore: FAIL")
-    fi
+    # One RedisStore, two instances over RedisStore, two over TieredStore:
+    # the coherence check gates each (0 ms late without a memory tier, 100 ms with).
+    for mode in "one:" "two:--instances 2" "tiered:--tiered"; do
+      name=${mode%%:*}
+      step "soak: $name over Redis on 127.0.0.1:$port, 4 threads x $((SOAK_SECONDS / 2))s"
+      # shellcheck disable=SC2086
+      if "$soak_bin" --threads 4 --seconds $((SOAK_SECONDS / 2)) --redis "127.0.0.1:$port" ${mode#*:}; then
+        summary+=("soak Redis ($name): PASS")
+      else
+        failed+=("soak-redis-$name")
+        summary+=("soak Redis ($name): FAIL")
+      fi
+    done
   fi
 fi
 
