@@ -406,7 +406,7 @@ class RedisStore {
   /// lookup, so invalidations since then refuse it, as after a get), instead
   /// of being written unchecked.
   void note_lookup_elsewhere(std::string_view key) {
-    detail::SeqMemo::remember(this, key, std::to_string(last_sequence_.load(std::memory_order_relaxed)));
+    detail::SeqMemo::remember(this, key, last_sequence_.load(std::memory_order_relaxed));
   }
 
   /// Releases the lock only if it still holds `token` (a lock that expired
@@ -479,12 +479,14 @@ class RedisStore {
   // Notes the invalidation sequence a lookup (or refresh lock) of `key` read,
   // for the put that follows on this thread, and keeps the newest seen.
   void note_sequence(std::string_view key, const redisReply* seen) {
-    std::string text = seen->type == REDIS_REPLY_STRING ? std::string(seen->str, seen->len) : std::string("0");
-    const std::uint64_t n = std::strtoull(text.c_str(), nullptr, 10);
+    std::uint64_t n = 0;  // the key holds our decimal text (absent: 0); parsed without a copy
+    if (seen->type == REDIS_REPLY_STRING)
+      for (std::size_t i = 0; i < seen->len && seen->str[i] >= '0' && seen->str[i] <= '9'; ++i)
+        n = n * 10 + static_cast<std::uint64_t>(seen->str[i] - '0');
     auto last = last_sequence_.load(std::memory_order_relaxed);
     while (n > last && !last_sequence_.compare_exchange_weak(last, n, std::memory_order_relaxed)) {
     }
-    detail::SeqMemo::remember(this, key, std::move(text));
+    detail::SeqMemo::remember(this, key, n);
   }
 
   static RedisOptions validated(RedisOptions o) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,13 +21,16 @@ namespace smartcache::detail {
 // Thread-safe by construction: every thread has its own slots.
 class SeqMemo {
  public:
-  static void remember(const void* owner, std::string_view key, std::string seq) {
+  // The sequence is kept as a number and formatted only when a put takes it:
+  // a memory-tier hit notes one on every hit, and its 16 digits would not fit
+  // a string's small buffer.
+  static void remember(const void* owner, std::string_view key, std::uint64_t seq) {
     auto& s = slots();
     Slot& slot = s.ring[s.next];
     s.next = (s.next + 1) % slot_count;
     slot.owner = owner;
     slot.key.assign(key.data(), key.size());
-    slot.seq = std::move(seq);
+    slot.seq = seq;
   }
 
   // The sequence noted for (owner, key) by this thread, newest first, and
@@ -37,7 +41,7 @@ class SeqMemo {
       Slot& slot = s.ring[(s.next + slot_count - i) % slot_count];
       if (slot.owner == owner && slot.key == key) {
         slot.owner = nullptr;
-        return std::move(slot.seq);
+        return std::to_string(slot.seq);
       }
     }
     return {};
@@ -48,7 +52,7 @@ class SeqMemo {
   struct Slot {
     const void* owner = nullptr;
     std::string key;
-    std::string seq;
+    std::uint64_t seq = 0;
   };
   struct Slots {
     std::array<Slot, slot_count> ring;
