@@ -71,6 +71,17 @@ int probe(const std::string& host, int port, const char* what, double& seconds,
   return seconds <= 1.0 ? status : -1;
 }
 
+// A probe that got no answer is tried once more: a server the abusive
+// connections stall fails both (the drip keeps them busy for the whole
+// attack), while a probe lost to a loaded machine's scheduling is answered
+// by the second.
+int probe_twice(const std::string& host, int port, const char* what, double& seconds, bool huge_post = false) {
+  const int first = probe(host, port, what, seconds, huge_post);
+  if (first != -1) return first;
+  std::printf("retry: %s got no answer in %.3f s\n", huge_post ? "POST" : what, seconds);
+  return probe(host, port, what, seconds, huge_post);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,11 +122,11 @@ int main(int argc, char** argv) {
   // Probe while the attack is fresh, and again past the server's read timeout.
   for (int round = 0; round < 2; ++round) {
     double s = 0;
-    int st = probe(host, port, "/healthz", s);
+    int st = probe_twice(host, port, "/healthz", s);
     check("GET /healthz", st, s, true);
-    st = probe(host, port, "/metrics", s);
+    st = probe_twice(host, port, "/metrics", s);
     check("GET /metrics", st, s, true);
-    st = probe(host, port, "", s, true);
+    st = probe_twice(host, port, "", s, true);
     check("POST Content-Length 10^12", st, s, false);
     std::this_thread::sleep_until(started + std::chrono::milliseconds(1500));
   }
